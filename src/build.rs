@@ -1,0 +1,121 @@
+//! The whole pipeline: load everything, link it, and only then write.
+//! `castor check` is the same pipeline without the output stage.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::content::{self, LoadOptions};
+use crate::diagnostic::Diagnostic;
+use crate::output;
+use crate::render;
+use crate::site::{self, Site};
+
+/// Why a build stopped; each kind has its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Problems in the content: exit code 1.
+    Content(Vec<Diagnostic>),
+    /// Bad configuration, theme or output directory: exit code 2.
+    Config(Vec<Diagnostic>),
+    /// Writing the site failed: exit code 1.
+    Io(anyhow::Error),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Content(_) | Failure::Io(_) => 1,
+            Failure::Config(_) => 2,
+        }
+    }
+}
+
+/// A site loaded and linked, with the warnings found on the way.
+pub struct Loaded {
+    pub site: Site,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads book.toml and the content tree and links them. Every content
+/// problem of the tree is returned at once.
+pub fn load(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    let include_drafts = include_drafts || config.build.drafts;
+    let (content, mut diagnostics) = content::load(
+        root,
+        &LoadOptions {
+            config: &config,
+            include_drafts,
+        },
+    );
+    let (site, link_problems) = site::build(config, content);
+    diagnostics.extend(link_problems);
+    crate::diagnostic::sort(&mut diagnostics);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Failure::Content(diagnostics));
+    }
+    Ok(Loaded {
+        site,
+        warnings: diagnostics,
+    })
+}
+
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Overrides `[build] output`.
+    pub output: Option<PathBuf>,
+    pub drafts: bool,
+    /// Replace an output directory castor did not create.
+    pub force: bool,
+}
+
+/// What a finished build did.
+#[derive(Debug)]
+pub struct Report {
+    pub files: usize,
+    pub pages: usize,
+    pub incidents: usize,
+    pub advice: usize,
+    pub output: PathBuf,
+    pub elapsed: Duration,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Builds the site under `root`. Nothing is written unless every stage
+/// succeeded.
+pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
+    let start = Instant::now();
+    // The output directory is checked from book.toml before the content is
+    // read, so a dangerous setting is refused before any work.
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    let (output_dir, from_config) = match &options.output {
+        Some(dir) => (dir.clone(), None),
+        None => (
+            config.build.output.clone(),
+            Config::key_position(root, "output"),
+        ),
+    };
+    let target = output::target(root, &output_dir, &config.build.content, from_config)
+        .map_err(|d| Failure::Config(vec![d]))?;
+    output::check_replaceable(&target, options.force).map_err(|d| Failure::Config(vec![d]))?;
+    let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
+    let theme =
+        render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
+
+    let Loaded { site, warnings } = load(root, options.drafts)?;
+    let files = render::render(&site, &theme).map_err(|d| Failure::Config(vec![d]))?;
+    output::write(&target, &files).map_err(Failure::Io)?;
+    Ok(Report {
+        files: files.len(),
+        pages: files
+            .iter()
+            .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
+            .count(),
+        incidents: site.incidents.len(),
+        advice: site.advice.len(),
+        output: target.display,
+        elapsed: start.elapsed(),
+        warnings,
+    })
+}

@@ -1,0 +1,166 @@
+//! Command-line interface: one clap `Args` struct per subcommand, each with
+//! its own `run`. `main.rs` only parses and dispatches.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::build::{self, Failure};
+use crate::config;
+use crate::diagnostic::{self, Diagnostic};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "castor",
+    version,
+    about = "A static-site generator for incident post-mortems"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more about what is done.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into the output directory.
+    Build(BuildArgs),
+    /// Create a new knowledge base with an example incident and advice page.
+    Init(crate::init::InitArgs),
+}
+
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+impl Cli {
+    pub fn run(self) -> ExitCode {
+        let verbosity = match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        };
+        match self.command {
+            Command::Build(args) => args.run(verbosity),
+            Command::Init(args) => args.run(verbosity),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The site's root directory (default: the nearest directory upward holding book.toml, else the current one).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Where to write the site (default: `[build] output` in book.toml, `public`).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Include incidents and pages marked `draft: true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Replace the output directory even if castor did not create it.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl BuildArgs {
+    fn run(self, verbosity: Verbosity) -> ExitCode {
+        let root = match find_root(self.root.as_deref()) {
+            Ok(root) => root,
+            Err(code) => return code,
+        };
+        let options = build::Options {
+            output: self.output,
+            drafts: self.drafts,
+            force: self.force,
+        };
+        match build::build(&root, &options) {
+            Ok(report) => {
+                if verbosity != Verbosity::Quiet {
+                    print_diagnostics(&report.warnings);
+                    println!(
+                        "Built {} pages ({} incidents, {} advice) into {} in {:.2}s",
+                        report.pages,
+                        report.incidents,
+                        report.advice,
+                        diagnostic::display_path(&report.output),
+                        report.elapsed.as_secs_f64()
+                    );
+                    if verbosity == Verbosity::Verbose {
+                        println!("{} files written", report.files);
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(failure) => report_failure(
+                &failure,
+                "nothing was written; the previous site is unchanged",
+            ),
+        }
+    }
+}
+
+/// Prints a failure's diagnostics and a closing line; returns its exit code.
+pub fn report_failure(failure: &Failure, consequence: &str) -> ExitCode {
+    match failure {
+        Failure::Content(diagnostics) | Failure::Config(diagnostics) => {
+            print_diagnostics(diagnostics);
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let files: std::collections::BTreeSet<&Path> = diagnostics
+                .iter()
+                .filter(|d| d.is_error() && d.has_file())
+                .map(|d| d.path.as_path())
+                .collect();
+            let place = if files.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", diagnostic::count(files.len(), "file"))
+            };
+            eprintln!(
+                "error: {}{place}; {consequence}",
+                diagnostic::count(errors, "error")
+            );
+        }
+        Failure::Io(e) => eprintln!("error: {e:#}; {consequence}"),
+    }
+    ExitCode::from(failure.exit_code())
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+/// The site root: `--root` if given, else the nearest directory upward from
+/// the current one that holds book.toml, else the current directory.
+pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, ExitCode> {
+    if let Some(root) = explicit {
+        if !root.is_dir() {
+            eprintln!(
+                "error: the root directory `{}` does not exist",
+                root.display()
+            );
+            return Err(ExitCode::from(2));
+        }
+        return Ok(root.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_err(|e| {
+        eprintln!("error: cannot read the current directory: {e}");
+        ExitCode::from(2)
+    })?;
+    let found = cwd
+        .ancestors()
+        .find(|dir| dir.join(config::FILE_NAME).is_file());
+    Ok(found.map_or(cwd.clone(), Path::to_path_buf))
+}

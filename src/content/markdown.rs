@@ -1,0 +1,547 @@
+//! Markdown bodies to HTML: internal `@/` links, heading anchors, highlighted
+//! code, and sanitized raw HTML.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
+};
+
+use crate::diagnostic::Pos;
+use crate::highlight;
+use crate::slug;
+
+/// What a Markdown body became.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub html: String,
+    /// The text without markup, for search and word counts.
+    pub text: String,
+    /// The first paragraph as plain text: the default summary.
+    pub first_paragraph: String,
+    /// `@/` links, checked once the whole tree is loaded.
+    pub links: Vec<InternalLink>,
+    /// Heading ids, so `@/...md#anchor` links can be checked.
+    pub anchors: Vec<String>,
+    pub words: usize,
+}
+
+/// Which part of the content tree an `@/` link points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Section {
+    Incidents,
+    Advice,
+    Pages,
+}
+
+impl Section {
+    /// The URL path prefix of the section's pages, relative to the site root.
+    pub fn url_dir(self) -> &'static str {
+        match self {
+            Section::Incidents => "incidents/",
+            Section::Advice => "advice/",
+            Section::Pages => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalLink {
+    pub section: Section,
+    pub slug: String,
+    pub anchor: Option<String>,
+    pub pos: Pos,
+}
+
+/// A problem in a body, at a file position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyProblem {
+    pub pos: Pos,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// How to render one body.
+pub struct RenderOptions {
+    /// `../` repeated as deep as the page sits below the site root.
+    pub root: String,
+    pub allow_raw_html: bool,
+    /// The file line the body starts on, so positions count from the file's top.
+    pub first_line: usize,
+}
+
+fn parser_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders `source` to HTML, collecting its internal links and any problem.
+pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>) {
+    let mut body = Body::default();
+    let mut problems = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    let mut has_raw_html = false;
+    let mut used_ids = HashSet::new();
+    let pos_of = |offset: usize| {
+        let p = Pos::of_offset(source, offset);
+        Pos::new(p.line + options.first_line - 1, p.col)
+    };
+
+    // Blocks whose content is buffered until their end: headings (for ids)
+    // and fenced code (for highlighting).
+    let mut heading: Option<OpenHeading> = None;
+    let mut code: Option<(String, String)> = None;
+    let mut depth = 0usize;
+    let mut in_first_paragraph = false;
+    let mut first_paragraph_done = false;
+
+    for (event, range) in Parser::new_ext(source, parser_options()).into_offset_iter() {
+        if let Some((_, ref mut text)) = code {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let (lang, text) = code.take().unwrap_or_default();
+                    body.text.push_str(&text);
+                    body.text.push('\n');
+                    events.push(Event::Html(render_code(&text, &lang).into()));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let event = match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+                continue;
+            }
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                heading = Some((level, id, classes, Vec::new()));
+                continue;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, id, classes, inner)) = heading.take() {
+                    push_heading(
+                        &mut events,
+                        &mut body,
+                        &mut used_ids,
+                        level,
+                        id,
+                        classes,
+                        inner,
+                    );
+                }
+                continue;
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: rewrite_url(
+                    dest_url,
+                    options,
+                    pos_of(range.start),
+                    &mut body,
+                    &mut problems,
+                ),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: rewrite_url(
+                    dest_url,
+                    options,
+                    pos_of(range.start),
+                    &mut body,
+                    &mut problems,
+                ),
+                title,
+                id,
+            }),
+            Event::Html(_) | Event::InlineHtml(_) => {
+                has_raw_html = true;
+                event
+            }
+            Event::Start(Tag::Paragraph) => {
+                if depth == 0 && !first_paragraph_done {
+                    in_first_paragraph = true;
+                }
+                depth += 1;
+                event
+            }
+            Event::End(TagEnd::Paragraph) => {
+                depth = depth.saturating_sub(1);
+                if in_first_paragraph {
+                    in_first_paragraph = false;
+                    first_paragraph_done = true;
+                }
+                body.text.push('\n');
+                event
+            }
+            Event::Start(_) => {
+                depth += 1;
+                event
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                event
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                body.text.push_str(t);
+                if in_first_paragraph {
+                    body.first_paragraph.push_str(t);
+                }
+                event
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                body.text.push(' ');
+                if in_first_paragraph {
+                    body.first_paragraph.push(' ');
+                }
+                event
+            }
+            other => other,
+        };
+        match heading {
+            Some((_, _, _, ref mut inner)) => inner.push(event),
+            None => events.push(event),
+        }
+    }
+
+    let mut out = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
+    body.html = if has_raw_html {
+        sanitize(&out, options.allow_raw_html)
+    } else {
+        out
+    };
+    body.words = body.text.split_whitespace().count();
+    (body, problems)
+}
+
+/// A heading being read: its level, id and classes from the source, and the
+/// events inside it.
+type OpenHeading<'a> = (
+    HeadingLevel,
+    Option<CowStr<'a>>,
+    Vec<CowStr<'a>>,
+    Vec<Event<'a>>,
+);
+
+fn push_heading<'a>(
+    events: &mut Vec<Event<'a>>,
+    body: &mut Body,
+    used_ids: &mut HashSet<String>,
+    level: HeadingLevel,
+    id: Option<CowStr<'a>>,
+    classes: Vec<CowStr<'a>>,
+    inner: Vec<Event<'a>>,
+) {
+    let text: String = inner
+        .iter()
+        .filter_map(|e| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let base = id.map(|i| i.to_string()).unwrap_or_else(|| {
+        let s = slug::slugify(&text);
+        if s.is_empty() { "section".into() } else { s }
+    });
+    let mut unique = base.clone();
+    let mut n = 1;
+    while !used_ids.insert(unique.clone()) {
+        unique = format!("{base}-{n}");
+        n += 1;
+    }
+    body.anchors.push(unique.clone());
+    events.push(Event::Start(Tag::Heading {
+        level,
+        id: Some(unique.clone().into()),
+        classes,
+        attrs: Vec::new(),
+    }));
+    events.extend(inner);
+    events.push(Event::InlineHtml(
+        format!(" <a class=\"anchor\" href=\"#{unique}\" aria-hidden=\"true\">#</a>").into(),
+    ));
+    events.push(Event::End(TagEnd::Heading(level)));
+}
+
+fn render_code(code: &str, info: &str) -> String {
+    let lang = info.split([' ', ',', '{']).next().unwrap_or_default();
+    let inner = highlight::highlight(code, lang).unwrap_or_else(|| escape(code));
+    if lang.is_empty() {
+        format!("<pre class=\"hl-code\"><code>{inner}</code></pre>\n")
+    } else {
+        format!(
+            "<pre class=\"hl-code\" data-lang=\"{}\"><code>{inner}</code></pre>\n",
+            escape(lang)
+        )
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    tera::escape_html(text, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("escaping keeps UTF-8")
+}
+
+/// Resolves `@/` links and neutralises dangerous schemes. Everything else
+/// passes unchanged.
+fn rewrite_url<'a>(
+    url: CowStr<'a>,
+    options: &RenderOptions,
+    pos: Pos,
+    body: &mut Body,
+    problems: &mut Vec<BodyProblem>,
+) -> CowStr<'a> {
+    if let Some(target) = url.strip_prefix("@/") {
+        return match parse_internal(target) {
+            Some((section, slug, anchor)) => {
+                let href = format!(
+                    "{}{}{}/{}",
+                    options.root,
+                    section.url_dir(),
+                    slug,
+                    anchor.as_ref().map(|a| format!("#{a}")).unwrap_or_default()
+                );
+                body.links.push(InternalLink {
+                    section,
+                    slug,
+                    anchor,
+                    pos,
+                });
+                href.into()
+            }
+            None => {
+                problems.push(BodyProblem {
+                    pos,
+                    message: format!("malformed internal link `{url}`"),
+                    hint: Some(
+                        "write `@/incidents/<slug>.md`, `@/advice/<slug>.md` or `@/<page>.md`, optionally followed by `#anchor`"
+                            .into(),
+                    ),
+                });
+                "#".into()
+            }
+        };
+    }
+    if is_safe_url(&url) { url } else { "#".into() }
+}
+
+fn parse_internal(target: &str) -> Option<(Section, String, Option<String>)> {
+    let (path, anchor) = match target.split_once('#') {
+        Some((p, a)) => (p, Some(a.to_string()).filter(|a| !a.is_empty())),
+        None => (target, None),
+    };
+    let path = path.strip_suffix(".md")?;
+    let (section, rest) = match path.split_once('/') {
+        Some(("incidents", rest)) => (Section::Incidents, rest),
+        Some(("advice", rest)) => (Section::Advice, rest),
+        Some(_) => return None,
+        None => (Section::Pages, path),
+    };
+    let slug = rest.rsplit('/').next()?;
+    (!slug.is_empty()).then(|| (section, slug.to_string(), anchor))
+}
+
+/// True unless the URL names a scheme other than http(s) or mailto. Browsers
+/// ignore tabs, newlines and leading spaces in schemes, so they are dropped
+/// before looking (`java\tscript:` is `javascript:` to them).
+fn is_safe_url(url: &str) -> bool {
+    let squeezed: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match squeezed.find(':') {
+        None => true,
+        Some(colon) => {
+            let before = &squeezed[..colon];
+            // A colon after a path, query or fragment start is not a scheme.
+            before.contains(['/', '?', '#']) || matches!(before, "http" | "https" | "mailto")
+        }
+    }
+}
+
+static STRICT: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_generic_attributes(["id", "class", "aria-hidden"])
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("pre", ["data-lang"])
+        .attribute_filter(|tag, attribute, value| {
+            if tag == "input" && attribute == "type" && value != "checkbox" {
+                None
+            } else {
+                Some(value.into())
+            }
+        });
+    builder
+});
+
+static PERMISSIVE: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_generic_attributes([
+            "id",
+            "class",
+            "aria-hidden",
+            "style",
+            "title",
+            "lang",
+            "dir",
+        ])
+        .add_tags([
+            "input",
+            "video",
+            "audio",
+            "source",
+            "picture",
+            "figure",
+            "figcaption",
+            "details",
+            "summary",
+            "kbd",
+            "mark",
+            "abbr",
+            "section",
+            "aside",
+            "nav",
+        ])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
+        .add_tag_attributes("audio", ["src", "controls"])
+        .add_tag_attributes("source", ["src", "type"])
+        .add_tag_attributes("pre", ["data-lang"]);
+    builder
+});
+
+/// Cleans HTML that holds raw HTML from the author. Scripts, event handlers
+/// and `javascript:` URLs never survive, whatever the setting.
+fn sanitize(html: &str, permissive: bool) -> String {
+    let builder = if permissive { &*PERMISSIVE } else { &*STRICT };
+    builder.clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_at(source: &str, allow_raw_html: bool) -> (Body, Vec<BodyProblem>) {
+        render(
+            source,
+            &RenderOptions {
+                root: "../../".into(),
+                allow_raw_html,
+                first_line: 10,
+            },
+        )
+    }
+
+    #[test]
+    fn resolves_internal_links_relative_to_the_page() {
+        let (body, problems) = render_at(
+            "See [fb](@/incidents/2021-10-04-facebook-bgp.md#timeline).\n",
+            false,
+        );
+        assert!(problems.is_empty());
+        assert!(
+            body.html
+                .contains(r#"href="../../incidents/2021-10-04-facebook-bgp/#timeline""#),
+            "{}",
+            body.html
+        );
+        assert_eq!(body.links[0].slug, "2021-10-04-facebook-bgp");
+        assert_eq!(body.links[0].pos, Pos::new(10, 5));
+    }
+
+    #[test]
+    fn reports_malformed_internal_links_at_their_line() {
+        let (_, problems) = render_at("para\n\n[x](@/elsewhere/y.txt)\n", false);
+        assert_eq!(problems[0].pos.line, 12);
+        assert!(problems[0].message.contains("malformed internal link"));
+    }
+
+    #[test]
+    fn gives_headings_unique_ids_and_anchors() {
+        let (body, _) = render_at("## Timeline\n\n## Timeline\n", false);
+        assert_eq!(body.anchors, ["timeline", "timeline-1"]);
+        assert!(
+            body.html
+                .contains(r##"<h2 id="timeline">Timeline <a class="anchor" href="#timeline""##),
+            "{}",
+            body.html
+        );
+    }
+
+    #[test]
+    fn removes_scripts_and_javascript_urls() {
+        for allow in [false, true] {
+            let (body, _) = render_at(
+                "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](java\tscript:alert(2))\n\n<a href=\"javascript:alert(3)\" onclick=\"x()\">z</a>\n",
+                allow,
+            );
+            assert!(!body.html.contains("<script"), "{}", body.html);
+            assert!(
+                !body.html.to_lowercase().contains("javascript"),
+                "{}",
+                body.html
+            );
+            assert!(!body.html.contains("onclick"), "{}", body.html);
+        }
+    }
+
+    #[test]
+    fn highlights_fenced_code() {
+        let (body, _) = render_at("```bash\nset -euo pipefail\n```\n", false);
+        assert!(
+            body.html
+                .contains(r#"<pre class="hl-code" data-lang="bash">"#),
+            "{}",
+            body.html
+        );
+        assert!(body.html.contains("hl-"), "{}", body.html);
+    }
+
+    #[test]
+    fn takes_the_first_paragraph_as_summary() {
+        let (body, _) = render_at(
+            "## Summary\n\nThe *first* one.\nStill first.\n\nSecond.\n",
+            false,
+        );
+        assert_eq!(body.first_paragraph, "The first one. Still first.");
+    }
+
+    #[test]
+    fn keeps_tables_footnotes_and_tasks() {
+        let (body, _) = render_at(
+            "| a |\n|---|\n| b |\n\n- [x] done\n\nNote[^1].\n\n[^1]: A footnote.\n",
+            false,
+        );
+        assert!(body.html.contains("<table>"));
+        assert!(body.html.contains("checkbox"));
+        assert!(body.html.contains("footnote"));
+    }
+}

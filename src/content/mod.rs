@@ -1,0 +1,278 @@
+//! The content stage: walks `content/`, reads every Markdown file, parses
+//! and validates its front matter, and renders its body.
+//!
+//! Every problem of the whole tree is collected; a file with an error is
+//! left out of the result, so later stages only ever see valid documents.
+
+pub mod date;
+pub mod frontmatter;
+pub mod markdown;
+mod validate;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::slug;
+
+pub use date::PartialDate;
+pub use frontmatter::Source;
+pub use markdown::{Body, InternalLink, Section};
+pub use validate::{Advice, Incident, Page, Ref};
+
+/// Files larger than this are refused: a post-mortem is a few pages, and a
+/// runaway file should not stall the build.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Every valid document of the tree.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub incidents: Vec<Incident>,
+    pub advice: Vec<Advice>,
+    pub pages: Vec<Page>,
+    /// Files that exist but are left out (drafts, or files with errors), so
+    /// a reference to one is not mistaken for a typo.
+    pub left_out: HashSet<(Section, String)>,
+}
+
+/// What a loader needs to know besides the files.
+pub struct LoadOptions<'a> {
+    pub config: &'a Config,
+    pub include_drafts: bool,
+}
+
+/// A Markdown file found in the tree, not yet read.
+struct Found {
+    /// The path as shown to users: relative to the site root.
+    display: PathBuf,
+    path: PathBuf,
+    section: Section,
+    slug: String,
+}
+
+/// Loads the content tree under `root`, returning the valid documents and
+/// every diagnostic found, errors and warnings alike.
+pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
+    let content_rel = &options.config.build.content;
+    let dir = root.join(content_rel);
+    let mut diagnostics = Vec::new();
+    if !dir.is_dir() {
+        diagnostics.push(
+            Diagnostic::error(
+                content_rel,
+                Pos::START,
+                "the content directory does not exist",
+            )
+            .with_hint(
+                "create it with `incidents/` and `advice/` folders inside, or run `castor init`",
+            ),
+        );
+        return (Content::default(), diagnostics);
+    }
+    let found = find_files(&dir, content_rel, &mut diagnostics);
+    check_duplicate_slugs(&found, &mut diagnostics);
+
+    let parsed: Vec<(Option<validate::Doc>, Vec<Diagnostic>)> =
+        found.par_iter().map(|f| read_one(f, options)).collect();
+    let mut content = Content::default();
+    for (f, (doc, problems)) in found.iter().zip(parsed) {
+        diagnostics.extend(problems);
+        let keep = |draft: bool| options.include_drafts || !draft;
+        match doc {
+            Some(validate::Doc::Incident(i)) if keep(i.draft) => content.incidents.push(*i),
+            Some(validate::Doc::Advice(a)) if keep(a.draft) => content.advice.push(a),
+            Some(validate::Doc::Page(p)) if keep(p.draft) => content.pages.push(p),
+            _ => {
+                content.left_out.insert((f.section, f.slug.clone()));
+            }
+        }
+    }
+    (content, diagnostics)
+}
+
+fn find_files(dir: &Path, display_root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Found> {
+    let canonical_root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut found = Vec::new();
+    let walker = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir);
+                let display = display_root.join(path.strip_prefix(dir).unwrap_or(path));
+                let message = if e.loop_ancestor().is_some() {
+                    "symbolic link loop".to_string()
+                } else {
+                    format!(
+                        "cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    )
+                };
+                diagnostics.push(Diagnostic::error(display, Pos::START, message));
+                continue;
+            }
+        };
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_path_buf();
+        let display = display_root.join(&rel);
+        if entry.path_is_symlink() {
+            let inside = entry
+                .path()
+                .canonicalize()
+                .is_ok_and(|target| target.starts_with(&canonical_root));
+            if !inside {
+                diagnostics.push(
+                    Diagnostic::error(
+                        &display,
+                        Pos::START,
+                        "symbolic link points outside the content directory",
+                    )
+                    .with_hint("copy the file into the content directory instead of linking to it"),
+                );
+                continue;
+            }
+        }
+        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let components: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let section = match components.first().map(String::as_str) {
+            Some("incidents") if components.len() > 1 => Section::Incidents,
+            Some("advice") if components.len() > 1 => Section::Advice,
+            _ if components.len() == 1 => Section::Pages,
+            _ => {
+                diagnostics.push(
+                    Diagnostic::error(&display, Pos::START, "Markdown file outside `incidents/` and `advice/`")
+                        .with_hint("move it under `incidents/` or `advice/`, or to the top of the content directory for a plain page"),
+                );
+                continue;
+            }
+        };
+        let stem = entry
+            .path()
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if !slug::is_valid(&stem) {
+            let fixed = slug::slugify(&stem);
+            diagnostics.push(
+                Diagnostic::error(
+                    &display,
+                    Pos::START,
+                    format!("file name `{stem}.md` is not a valid slug"),
+                )
+                .with_hint(if fixed.is_empty() {
+                    "use lowercase letters, digits and hyphens".to_string()
+                } else {
+                    format!("rename it to `{fixed}.md`: lowercase letters, digits and hyphens")
+                }),
+            );
+        }
+        found.push(Found {
+            display,
+            path: entry.path().to_path_buf(),
+            section,
+            slug: stem,
+        });
+    }
+    found
+}
+
+/// Two files of a section with the same slug, or slugs differing only by
+/// case, would write the same page (on case-insensitive file systems too).
+fn check_duplicate_slugs(found: &[Found], diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<(Section, String), &Found> =
+        std::collections::HashMap::new();
+    for f in found {
+        if let Some(first) = seen.insert((f.section, f.slug.to_lowercase()), f) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &f.display,
+                    Pos::START,
+                    format!("duplicate slug `{}`", f.slug),
+                )
+                .with_hint(format!(
+                    "`{}` has the same slug; rename one of the two files",
+                    crate::diagnostic::display_path(&first.display)
+                )),
+            );
+        }
+    }
+}
+
+fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec<Diagnostic>) {
+    let error = |message: String, hint: &str| {
+        let d = Diagnostic::error(&found.display, Pos::START, message);
+        (
+            None,
+            vec![if hint.is_empty() {
+                d
+            } else {
+                d.with_hint(hint)
+            }],
+        )
+    };
+    match std::fs::metadata(&found.path) {
+        Ok(meta) if meta.len() > MAX_FILE_BYTES => {
+            return error(
+                format!(
+                    "file is {} bytes, over the limit of {MAX_FILE_BYTES}",
+                    meta.len()
+                ),
+                "split it, or move long logs to a linked file",
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return error(format!("cannot read: {e}"), ""),
+    }
+    let bytes = match std::fs::read(&found.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return error(format!("cannot read: {e}"), ""),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let pos = Pos::of_offset(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
+            return (
+                None,
+                vec![
+                    Diagnostic::error(&found.display, pos, "the file is not valid UTF-8")
+                        .with_hint("save it as UTF-8 (most editors have an encoding option)"),
+                ],
+            );
+        }
+    };
+    let text = normalize(text);
+    validate::document(&text, &found.display, found.section, &found.slug, options)
+}
+
+/// Drops a UTF-8 byte-order mark and turns CRLF into LF; line numbers stay
+/// the same, so positions still match the file on disk.
+fn normalize(text: String) -> String {
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    }
+}

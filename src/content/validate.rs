@@ -1,0 +1,495 @@
+//! From front matter as written to typed documents, reporting every problem
+//! with the file position of the value at fault.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use super::LoadOptions;
+use super::date::{self, PartialDate};
+use super::frontmatter::{
+    self, IMPACT_KINDS, Keys, RawAdvice, RawIncident, RawPage, Scalar, Source,
+};
+use super::markdown::{self, Body, Section};
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::slug;
+
+/// A reference by slug to another document, kept with its position so a
+/// dangling one can be reported where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ref {
+    pub slug: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub slug: String,
+    pub path: PathBuf,
+    pub title: String,
+    pub company: String,
+    pub date: PartialDate,
+    pub date_pos: Pos,
+    pub category: String,
+    pub root_cause: String,
+    pub lessons: Vec<String>,
+    /// The front matter's summary, or else the body's first paragraph.
+    pub summary: String,
+    pub impact: Option<String>,
+    /// In minutes.
+    pub duration: Option<u64>,
+    pub tags: Vec<String>,
+    pub advice: Vec<Ref>,
+    pub related: Vec<Ref>,
+    pub sources: Vec<Source>,
+    pub contributing_factors: Vec<String>,
+    pub trigger: Option<String>,
+    pub detection: Option<String>,
+    pub resolution: Option<String>,
+    pub technologies: Vec<String>,
+    pub impact_kind: Vec<String>,
+    pub near_miss: bool,
+    pub also_affected: Vec<String>,
+    pub draft: bool,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub struct Advice {
+    pub slug: String,
+    pub path: PathBuf,
+    pub title: String,
+    pub summary: String,
+    pub tags: Vec<String>,
+    pub draft: bool,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub slug: String,
+    pub path: PathBuf,
+    pub title: String,
+    pub summary: String,
+    pub draft: bool,
+    pub body: Body,
+}
+
+pub enum Doc {
+    Incident(Box<Incident>),
+    Advice(Advice),
+    Page(Page),
+}
+
+/// Collects the problems of one file, turning YAML positions into file ones.
+struct Checker<'a> {
+    path: &'a Path,
+    /// The file line of the YAML's first line, minus one.
+    line_offset: usize,
+    diagnostics: Vec<Diagnostic>,
+    /// Fields an unknown key was probably meant to be: not reported missing
+    /// as well, since "did you mean" already says it.
+    misspelled: Vec<&'static str>,
+}
+
+impl Checker<'_> {
+    fn pos(&self, location: &Location) -> Pos {
+        Pos::new(
+            location.line() as usize + self.line_offset,
+            location.column() as usize,
+        )
+    }
+
+    fn error(&mut self, pos: Pos, message: impl Into<String>, hint: Option<String>) {
+        self.diagnostics
+            .push(Diagnostic::error(self.path, pos, message).with_optional_hint(hint));
+    }
+
+    /// A required text field: reports it missing or blank.
+    fn text(&mut self, field: &str, value: Option<Spanned<String>>) -> Option<(String, Pos)> {
+        match value {
+            Some(v) if !v.value.trim().is_empty() => {
+                Some((v.value.trim().to_string(), self.pos(&v.referenced)))
+            }
+            Some(v) => {
+                self.error(self.pos(&v.referenced), format!("`{field}` is empty"), None);
+                None
+            }
+            None => {
+                self.missing(field, format!("add `{field}:` to the front matter"));
+                None
+            }
+        }
+    }
+
+    fn missing(&mut self, field: &str, hint: String) {
+        if !self.misspelled.contains(&field) {
+            self.error(
+                Pos::START,
+                format!("missing required field `{field}`"),
+                Some(hint),
+            );
+        }
+    }
+
+    fn slugs(&mut self, field: &str, values: Vec<Spanned<String>>) -> Vec<Ref> {
+        values
+            .into_iter()
+            .filter_map(|v| {
+                let pos = self.pos(&v.referenced);
+                if slug::is_valid(&v.value) {
+                    Some(Ref { slug: v.value, pos })
+                } else {
+                    let fixed = slug::slugify(&v.value);
+                    self.error(
+                        pos,
+                        format!("`{}` in `{field}` is not a valid slug", v.value),
+                        Some(format!(
+                            "use lowercase letters, digits and hyphens, such as `{fixed}`"
+                        )),
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn url(&mut self, pos: Pos, field: &str, url: &str) -> bool {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| {
+            let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+            !host.is_empty() && !r.contains(char::is_whitespace)
+        });
+        if !ok {
+            self.error(
+                pos,
+                format!("`{url}` in `{field}` is not an http(s) URL"),
+                Some("write the full address, starting with https://".into()),
+            );
+        }
+        ok
+    }
+}
+
+/// Parses and checks one file of `section`.
+pub fn document(
+    text: &str,
+    path: &Path,
+    section: Section,
+    slug: &str,
+    options: &LoadOptions,
+) -> (Option<Doc>, Vec<Diagnostic>) {
+    let split = match frontmatter::split(text) {
+        Ok(split) => split,
+        Err(e) => {
+            return (
+                None,
+                vec![Diagnostic::error(path, e.pos, e.message).with_hint(e.hint)],
+            );
+        }
+    };
+    let mut checker = Checker {
+        path,
+        line_offset: split.yaml_line - 1,
+        diagnostics: Vec::new(),
+        misspelled: Vec::new(),
+    };
+    let depth = match section {
+        Section::Pages => 1,
+        Section::Incidents | Section::Advice => 2,
+    };
+    let (body, problems) = markdown::render(
+        split.body,
+        &markdown::RenderOptions {
+            root: "../".repeat(depth),
+            allow_raw_html: options.config.markdown.allow_raw_html,
+            first_line: split.body_line,
+        },
+    );
+    for p in problems {
+        checker.error(p.pos, p.message, p.hint);
+    }
+    let doc = match section {
+        Section::Incidents => parse::<RawIncident>(&mut checker, split.yaml)
+            .and_then(|raw| incident(&mut checker, raw, slug, path, body, options))
+            .map(|i| Doc::Incident(Box::new(i))),
+        Section::Advice => parse::<RawAdvice>(&mut checker, split.yaml).and_then(|raw| {
+            let (title, _) = checker.text("title", raw.title)?;
+            let tags = checker
+                .slugs("tags", raw.tags)
+                .into_iter()
+                .map(|r| r.slug)
+                .collect();
+            Some(Doc::Advice(Advice {
+                slug: slug.to_string(),
+                path: path.to_path_buf(),
+                title,
+                summary: raw.summary.unwrap_or_else(|| body.first_paragraph.clone()),
+                tags,
+                draft: raw.draft,
+                body,
+            }))
+        }),
+        Section::Pages => parse::<RawPage>(&mut checker, split.yaml).and_then(|raw| {
+            let (title, _) = checker.text("title", raw.title)?;
+            Some(Doc::Page(Page {
+                slug: slug.to_string(),
+                path: path.to_path_buf(),
+                title,
+                summary: raw.summary.unwrap_or_else(|| body.first_paragraph.clone()),
+                draft: raw.draft,
+                body,
+            }))
+        }),
+    };
+    let has_error = checker.diagnostics.iter().any(Diagnostic::is_error);
+    (doc.filter(|_| !has_error), checker.diagnostics)
+}
+
+/// Reads the YAML into `T`, first reporting every unknown key with the
+/// closest known one: serde would stop at the first.
+fn parse<T: for<'de> Deserialize<'de> + Default>(checker: &mut Checker, yaml: &str) -> Option<T> {
+    if yaml.trim().is_empty() {
+        return Some(T::default());
+    }
+    let known = frontmatter::field_names::<T>();
+    match serde_saphyr::from_str::<Keys>(yaml) {
+        Ok(Keys(keys)) => {
+            for key in keys.iter().filter(|k| !known.contains(&k.value.as_str())) {
+                if let Some(meant) = slug::closest(&key.value, known.iter().copied()) {
+                    checker.misspelled.push(meant);
+                }
+                let hint = slug::suggest(&key.value, known);
+                checker.error(
+                    checker.pos(&key.referenced),
+                    format!("unknown field `{}`", key.value),
+                    Some(hint),
+                );
+            }
+        }
+        Err(e) => {
+            yaml_error(checker, &e);
+            return None;
+        }
+    }
+    match serde_saphyr::from_str::<T>(yaml) {
+        Ok(raw) => Some(raw),
+        Err(e) => {
+            yaml_error(checker, &e);
+            None
+        }
+    }
+}
+
+fn yaml_error(checker: &mut Checker, e: &serde_saphyr::Error) {
+    let pos = e.location().map_or(Pos::START, |l| checker.pos(&l));
+    let text = e.without_snippet().to_string();
+    // The position is reported on its own, counted from the top of the file.
+    let message = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i]);
+    let hint = if message.contains("budget") || message.contains("alias") {
+        Some("front matter may not expand aliases this much; write the values out".to_string())
+    } else if message.contains("recursion") || message.contains("depth") {
+        Some("front matter may not nest this deep".to_string())
+    } else {
+        None
+    };
+    checker.error(pos, format!("invalid front matter: {message}"), hint);
+}
+
+fn incident(
+    checker: &mut Checker,
+    raw: RawIncident,
+    slug: &str,
+    path: &Path,
+    body: Body,
+    options: &LoadOptions,
+) -> Option<Incident> {
+    let title = checker.text("title", raw.title);
+    let company = checker.text("company", raw.company);
+    let root_cause = checker.text("root_cause", raw.root_cause);
+    let date = parse_date(checker, raw.date);
+    let category = category(checker, raw.category, options);
+    let lessons = lessons(checker, raw.lessons);
+    let sources = sources(checker, raw.sources);
+    let duration = raw.duration.and_then(|d| {
+        let parsed = date::parse_duration(&d.value.0);
+        if parsed.is_none() {
+            checker.error(
+                checker.pos(&d.referenced),
+                format!("invalid duration `{}`", d.value.0),
+                Some(format!("write {}", date::DURATION_FORMS)),
+            );
+        }
+        parsed
+    });
+    let impact_kind = raw
+        .impact_kind
+        .into_iter()
+        .filter_map(|k| {
+            if IMPACT_KINDS.contains(&k.value.as_str()) {
+                Some(k.value)
+            } else {
+                checker.error(
+                    checker.pos(&k.referenced),
+                    format!("unknown impact kind `{}`", k.value),
+                    Some(slug::suggest(&k.value, IMPACT_KINDS)),
+                );
+                None
+            }
+        })
+        .collect();
+    let tags = checker
+        .slugs("tags", raw.tags)
+        .into_iter()
+        .map(|r| r.slug)
+        .collect();
+    let advice = checker.slugs("advice", raw.advice);
+    let related = checker.slugs("related", raw.related);
+    let ((title, _), (company, _), (root_cause, _), (date, date_pos), category, lessons, sources) = (
+        title?,
+        company?,
+        root_cause?,
+        date?,
+        category?,
+        lessons?,
+        sources?,
+    );
+    Some(Incident {
+        slug: slug.to_string(),
+        path: path.to_path_buf(),
+        title,
+        company,
+        date,
+        date_pos,
+        category,
+        root_cause,
+        lessons,
+        summary: raw.summary.unwrap_or_else(|| body.first_paragraph.clone()),
+        impact: raw.impact,
+        duration,
+        tags,
+        advice,
+        related,
+        sources,
+        contributing_factors: raw.contributing_factors,
+        trigger: raw.trigger,
+        detection: raw.detection,
+        resolution: raw.resolution,
+        technologies: raw.technologies,
+        impact_kind,
+        near_miss: raw.near_miss,
+        also_affected: raw.also_affected,
+        draft: raw.draft,
+        body,
+    })
+}
+
+fn parse_date(checker: &mut Checker, value: Option<Spanned<Scalar>>) -> Option<(PartialDate, Pos)> {
+    let Some(value) = value else {
+        checker.missing("date", format!("add `date:` as {}", date::ACCEPTED_FORMS));
+        return None;
+    };
+    let pos = checker.pos(&value.referenced);
+    match PartialDate::parse(&value.value.0) {
+        Some(date) => Some((date, pos)),
+        None => {
+            checker.error(
+                pos,
+                format!("invalid date `{}`", value.value.0),
+                Some(format!("write {}", date::ACCEPTED_FORMS)),
+            );
+            None
+        }
+    }
+}
+
+fn category(
+    checker: &mut Checker,
+    value: Option<Spanned<String>>,
+    options: &LoadOptions,
+) -> Option<String> {
+    let (key, pos) = checker.text("category", value)?;
+    if options.config.categories.contains_key(&key) {
+        return Some(key);
+    }
+    let keys = options.config.category_keys();
+    let hint = match slug::closest(&key, keys.iter().copied()) {
+        Some(best) => format!(
+            "did you mean `{best}`? The categories are: {}",
+            keys.join(", ")
+        ),
+        None => format!("the categories are: {}", keys.join(", ")),
+    };
+    checker.error(pos, format!("unknown category `{key}`"), Some(hint));
+    None
+}
+
+fn lessons(checker: &mut Checker, value: Option<Spanned<Vec<String>>>) -> Option<Vec<String>> {
+    let Some(value) = value else {
+        checker.missing(
+            "lessons",
+            "add `lessons:` with at least one item a reader can act on".into(),
+        );
+        return None;
+    };
+    let lessons: Vec<String> = value
+        .value
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lessons.is_empty() {
+        checker.error(
+            checker.pos(&value.referenced),
+            "`lessons` is empty",
+            Some("list at least one lesson".into()),
+        );
+        return None;
+    }
+    Some(lessons)
+}
+
+fn sources(
+    checker: &mut Checker,
+    value: Option<Spanned<Vec<Spanned<Source>>>>,
+) -> Option<Vec<Source>> {
+    let Some(value) = value else {
+        checker.missing(
+            "sources",
+            "add `sources:` with the URL of the original post-mortem".into(),
+        );
+        return None;
+    };
+    if value.value.is_empty() {
+        checker.error(
+            checker.pos(&value.referenced),
+            "`sources` is empty",
+            Some("list at least the URL of the original post-mortem".into()),
+        );
+        return None;
+    }
+    let mut ok = true;
+    for source in &value.value {
+        let pos = checker.pos(&source.referenced);
+        ok &= checker.url(pos, "sources", &source.value.url);
+        if let Some(archived) = &source.value.archived {
+            ok &= checker.url(pos, "archived", archived);
+        }
+        if let Some(published) = &source.value.published
+            && PartialDate::parse(published).is_none()
+        {
+            checker.error(
+                pos,
+                format!("invalid `published` date `{published}`"),
+                Some(format!("write {}", date::ACCEPTED_FORMS)),
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| value.value.into_iter().map(|s| s.value).collect())
+}

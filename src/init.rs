@@ -1,0 +1,85 @@
+//! `castor init`: a new knowledge base that builds at once, with an example
+//! incident, an advice page it cites, and an about page.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::cli::Verbosity;
+
+/// The starter files, by path in the new site.
+const FILES: &[(&str, &str)] = &[
+    ("book.toml", include_str!("init/book.toml")),
+    (
+        "content/incidents/2017-01-31-gitlab-database-deletion.md",
+        include_str!("init/incident.md"),
+    ),
+    (
+        "content/advice/test-your-restores.md",
+        include_str!("init/advice.md"),
+    ),
+    ("content/about.md", include_str!("init/about.md")),
+];
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to create the knowledge base (default: the current directory).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+impl InitArgs {
+    pub fn run(self, verbosity: Verbosity) -> ExitCode {
+        match create(&self.dir) {
+            Ok(written) => {
+                if verbosity != Verbosity::Quiet {
+                    for path in &written {
+                        println!("created {}", path.display());
+                    }
+                    println!(
+                        "Now run `castor build` in {} and open public/index.html.",
+                        self.dir.display()
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        }
+    }
+}
+
+/// Writes the starter files, refusing to touch any existing one.
+pub fn create(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    for (path, _) in FILES {
+        let path = dir.join(path);
+        anyhow::ensure!(
+            !path.exists(),
+            "{} already exists; castor init never overwrites a file",
+            path.display()
+        );
+    }
+    let mut written = Vec::new();
+    for (path, text) in FILES {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+        }
+        // create_new: even a file appearing since the check is never overwritten.
+        let mut file = fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}

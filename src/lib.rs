@@ -1,0 +1,16 @@
+//! castor: a static-site generator for incident post-mortems.
+//!
+//! The build is a one-way pipeline, one module a stage:
+//! [`config`] → [`content`] → [`site`] → [`render`] → [`output`].
+
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod highlight;
+pub mod init;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod slug;

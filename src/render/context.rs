@@ -1,0 +1,178 @@
+//! The values templates see. Each incident's card is built once and shared
+//! by every list that shows it (tera values are reference-counted).
+
+use serde::Serialize;
+use tera::Value;
+
+use crate::content::date::format_duration;
+use crate::content::{Incident, Source};
+use crate::site::{Site, Taxonomy, Term};
+
+/// A link as templates use it: `{{ root }}{{ link.url }}`.
+#[derive(Serialize)]
+pub struct Link<'a> {
+    pub name: &'a str,
+    pub url: String,
+}
+
+/// What every list shows of an incident.
+#[derive(Serialize)]
+struct Card<'a> {
+    slug: &'a str,
+    title: &'a str,
+    url: String,
+    company: Link<'a>,
+    date: String,
+    date_human: String,
+    /// The first day the date could mean, for formats that need a full date.
+    date_first_day: String,
+    date_precision: crate::content::date::Precision,
+    year: i32,
+    category: Link<'a>,
+    category_key: &'a str,
+    summary: &'a str,
+    root_cause: &'a str,
+    tags: Vec<Link<'a>>,
+}
+
+pub fn incident_url(slug: &str) -> String {
+    format!("incidents/{slug}/")
+}
+
+pub fn advice_url(slug: &str) -> String {
+    format!("advice/{slug}/")
+}
+
+pub fn term_url(taxonomy: Taxonomy, term: &Term) -> String {
+    format!("{}/{}/", taxonomy.dir(), term.slug)
+}
+
+fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
+    let term = &site.terms(taxonomy)[t];
+    Link {
+        name: &term.name,
+        url: term_url(taxonomy, term),
+    }
+}
+
+/// One card per incident, in the site's order.
+pub fn cards(site: &Site) -> Vec<Value> {
+    site.incidents
+        .iter()
+        .zip(&site.links)
+        .map(|(incident, links)| {
+            Value::from_serializable(&Card {
+                slug: &incident.slug,
+                title: &incident.title,
+                url: incident_url(&incident.slug),
+                company: term_link(site, Taxonomy::Company, links.company),
+                date: incident.date.iso(),
+                date_human: incident.date.human(),
+                date_first_day: incident.date.first_day().to_string(),
+                date_precision: incident.date.precision(),
+                year: incident.date.year,
+                category: term_link(site, Taxonomy::Category, links.category),
+                category_key: &incident.category,
+                summary: &incident.summary,
+                root_cause: &incident.root_cause,
+                tags: links
+                    .tags
+                    .iter()
+                    .map(|&t| term_link(site, Taxonomy::Tag, t))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Everything an incident page shows beyond its card.
+#[derive(Serialize)]
+pub struct IncidentDetail<'a> {
+    pub root_cause: &'a str,
+    pub lessons: &'a [String],
+    pub impact: Option<&'a str>,
+    pub duration: Option<String>,
+    pub sources: &'a [Source],
+    pub contributing_factors: &'a [String],
+    pub trigger: Option<&'a str>,
+    pub detection: Option<&'a str>,
+    pub resolution: Option<&'a str>,
+    pub technologies: &'a [String],
+    pub impact_kind: &'a [String],
+    pub near_miss: bool,
+    pub also_affected: &'a [String],
+    pub draft: bool,
+    pub words: usize,
+    pub body: &'a str,
+}
+
+impl<'a> IncidentDetail<'a> {
+    pub fn of(incident: &'a Incident) -> IncidentDetail<'a> {
+        IncidentDetail {
+            root_cause: &incident.root_cause,
+            lessons: &incident.lessons,
+            impact: incident.impact.as_deref(),
+            duration: incident.duration.map(format_duration),
+            sources: &incident.sources,
+            contributing_factors: &incident.contributing_factors,
+            trigger: incident.trigger.as_deref(),
+            detection: incident.detection.as_deref(),
+            resolution: incident.resolution.as_deref(),
+            technologies: &incident.technologies,
+            impact_kind: &incident.impact_kind,
+            near_miss: incident.near_miss,
+            also_affected: &incident.also_affected,
+            draft: incident.draft,
+            words: incident.body.words,
+            body: &incident.body.html,
+        }
+    }
+}
+
+/// An advice page as lists show it.
+#[derive(Serialize)]
+pub struct AdviceItem<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub summary: &'a str,
+    pub cited: usize,
+}
+
+pub fn advice_items(site: &Site) -> Vec<AdviceItem<'_>> {
+    site.advice
+        .iter()
+        .zip(&site.cited_by)
+        .map(|(a, cited)| AdviceItem {
+            title: &a.title,
+            url: advice_url(&a.slug),
+            summary: &a.summary,
+            cited: cited.len(),
+        })
+        .collect()
+}
+
+/// A taxonomy term as index pages show it.
+#[derive(Serialize)]
+pub struct TermItem<'a> {
+    pub name: &'a str,
+    pub url: String,
+    pub description: &'a str,
+    pub count: usize,
+}
+
+pub fn term_items(site: &Site, taxonomy: Taxonomy) -> Vec<TermItem<'_>> {
+    site.terms(taxonomy)
+        .iter()
+        .map(|t| TermItem {
+            name: &t.name,
+            url: term_url(taxonomy, t),
+            description: &t.description,
+            count: t.incidents.len(),
+        })
+        .collect()
+}
+
+/// The absolute URL of a site path, for the feed and the sitemap.
+pub fn absolute(base_url: &str, path: &str) -> String {
+    format!("{}/{}", base_url.trim_end_matches('/'), path)
+}

@@ -1,0 +1,340 @@
+//! The render stage: the site value through tera templates into files, in
+//! parallel. Every link between pages is relative, so the output works from
+//! any sub-path and from a plain file server.
+
+mod context;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::site::{Site, Taxonomy};
+use context::{
+    Link, absolute, advice_items, advice_url, cards, incident_url, term_items, term_url,
+};
+
+pub use theme::Theme;
+
+/// A file of the finished site, by path relative to the output directory.
+#[derive(Debug)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// How many incidents the feed and the home page carry.
+const FEED_ENTRIES: usize = 50;
+const HOME_LATEST: usize = 10;
+
+/// One page to render.
+#[derive(Clone, Copy)]
+enum Job {
+    Home,
+    Incident(usize),
+    Incidents,
+    Advice(usize),
+    AdviceList,
+    Page(usize),
+    Taxonomy(Taxonomy),
+    Term(Taxonomy, usize),
+    NotFound,
+    Feed,
+    Sitemap,
+}
+
+impl Job {
+    /// The page's URL path relative to the site root ("" for the home page).
+    fn url(self, site: &Site) -> String {
+        match self {
+            Job::Home => String::new(),
+            Job::Incident(i) => incident_url(&site.incidents[i].slug),
+            Job::Incidents => "incidents/".into(),
+            Job::Advice(a) => advice_url(&site.advice[a].slug),
+            Job::AdviceList => "advice/".into(),
+            Job::Page(p) => format!("{}/", site.pages[p].slug),
+            Job::Taxonomy(t) => format!("{}/", t.dir()),
+            Job::Term(t, i) => term_url(t, &site.terms(t)[i]),
+            Job::NotFound => "404.html".into(),
+            Job::Feed => "feed.xml".into(),
+            Job::Sitemap => "sitemap.xml".into(),
+        }
+    }
+
+    fn is_html_page(self) -> bool {
+        !matches!(self, Job::NotFound | Job::Feed | Job::Sitemap)
+    }
+}
+
+fn jobs(site: &Site) -> Vec<Job> {
+    let mut jobs = vec![
+        Job::Home,
+        Job::Incidents,
+        Job::AdviceList,
+        Job::NotFound,
+        Job::Feed,
+        Job::Sitemap,
+    ];
+    jobs.extend((0..site.incidents.len()).map(Job::Incident));
+    jobs.extend((0..site.advice.len()).map(Job::Advice));
+    jobs.extend((0..site.pages.len()).map(Job::Page));
+    for t in Taxonomy::ALL {
+        jobs.push(Job::Taxonomy(t));
+        jobs.extend((0..site.terms(t).len()).map(|i| Job::Term(t, i)));
+    }
+    jobs
+}
+
+/// The output path of a URL: directories get an `index.html`.
+fn file_path(url: &str) -> PathBuf {
+    if url.is_empty() || url.ends_with('/') {
+        Path::new(url).join("index.html")
+    } else {
+        PathBuf::from(url)
+    }
+}
+
+/// `../` once per directory level of `url`; `./` at the top.
+fn root_of(url: &str) -> String {
+    let depth = url.matches('/').count();
+    if depth == 0 {
+        "./".into()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+#[derive(Serialize)]
+struct SiteInfo<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    base_url: &'a str,
+    incidents: usize,
+    advice: usize,
+    companies: usize,
+    pages: Vec<Link<'a>>,
+}
+
+/// State shared by every page's render.
+struct Shared<'a> {
+    site: &'a Site,
+    theme: &'a Theme,
+    cards: Vec<Value>,
+    base: Context,
+}
+
+/// Renders every page and copies every static file. Errors name the
+/// template and its line.
+pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostic> {
+    let mut base = Context::new();
+    base.insert(
+        "site",
+        &SiteInfo {
+            title: &site.config.site.title,
+            description: &site.config.site.description,
+            language: &site.config.site.language,
+            base_url: &site.config.site.base_url,
+            incidents: site.incidents.len(),
+            advice: site.advice.len(),
+            companies: site.companies.len(),
+            pages: site
+                .pages
+                .iter()
+                .map(|p| Link {
+                    name: &p.title,
+                    url: format!("{}/", p.slug),
+                })
+                .collect(),
+        },
+    );
+    let shared = Shared {
+        site,
+        theme,
+        cards: cards(site),
+        base,
+    };
+    let jobs = jobs(site);
+    let mut files: Vec<OutputFile> = jobs
+        .par_iter()
+        .map(|&job| render_job(&shared, &jobs, job))
+        .collect::<Result<_, _>>()?;
+    files.extend(static_files(site, theme));
+    Ok(files)
+}
+
+fn static_files(site: &Site, theme: &Theme) -> Vec<OutputFile> {
+    let mut files: Vec<OutputFile> = theme
+        .statics
+        .iter()
+        .map(|(path, bytes)| OutputFile {
+            path: path.clone(),
+            bytes: bytes.clone(),
+        })
+        .collect();
+    for (name, theme_name) in [
+        ("highlight-light.css", &site.config.markdown.highlight_theme),
+        (
+            "highlight-dark.css",
+            &site.config.markdown.highlight_theme_dark,
+        ),
+    ] {
+        // The config stage checked the theme names.
+        let css = crate::highlight::stylesheet(theme_name).unwrap_or_default();
+        files.push(OutputFile {
+            path: name.into(),
+            bytes: css.into_bytes(),
+        });
+    }
+    files
+}
+
+fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Diagnostic> {
+    let site = shared.site;
+    let url = job.url(site);
+    let mut ctx = shared.base.clone();
+    ctx.insert(
+        "root",
+        &if job.is_html_page() {
+            root_of(&url)
+        } else {
+            not_found_root(site)
+        },
+    );
+    ctx.insert("url", &url);
+    let card_list = |indices: &[usize]| -> Value {
+        indices
+            .iter()
+            .map(|&i| shared.cards[i].clone())
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let template = match job {
+        Job::Home => {
+            let latest: Vec<usize> = (0..site.incidents.len().min(HOME_LATEST)).collect();
+            ctx.insert_value("latest", card_list(&latest));
+            ctx.insert("categories", &term_items(site, Taxonomy::Category));
+            ctx.insert("advice", &advice_items(site));
+            "index.html"
+        }
+        Job::Incident(i) => {
+            let links = &site.links[i];
+            ctx.insert_value("incident", shared.cards[i].clone());
+            ctx.insert("detail", &context::IncidentDetail::of(&site.incidents[i]));
+            let advice: Vec<_> = advice_items(site)
+                .into_iter()
+                .enumerate()
+                .filter(|(a, _)| links.advice.contains(a))
+                .map(|(_, item)| item)
+                .collect();
+            ctx.insert("advice", &advice);
+            ctx.insert_value("related", card_list(&links.related));
+            ctx.insert_value(
+                "older",
+                links
+                    .older
+                    .map_or(Value::none(), |o| shared.cards[o].clone()),
+            );
+            ctx.insert_value(
+                "newer",
+                links
+                    .newer
+                    .map_or(Value::none(), |n| shared.cards[n].clone()),
+            );
+            "incident.html"
+        }
+        Job::Incidents => {
+            let all: Vec<usize> = (0..site.incidents.len()).collect();
+            ctx.insert_value("incidents", card_list(&all));
+            "incidents.html"
+        }
+        Job::Advice(a) => {
+            let advice = &site.advice[a];
+            ctx.insert("title", &advice.title);
+            ctx.insert("summary", &advice.summary);
+            ctx.insert("body", &advice.body.html);
+            ctx.insert("tags", &advice.tags);
+            ctx.insert_value("incidents", card_list(&site.cited_by[a]));
+            "advice.html"
+        }
+        Job::AdviceList => {
+            ctx.insert("advice", &advice_items(site));
+            "advice_list.html"
+        }
+        Job::Page(p) => {
+            let page = &site.pages[p];
+            ctx.insert("title", &page.title);
+            ctx.insert("summary", &page.summary);
+            ctx.insert("body", &page.body.html);
+            "page.html"
+        }
+        Job::Taxonomy(t) => {
+            let (singular, plural) = t.names();
+            ctx.insert("singular", singular);
+            ctx.insert("plural", plural);
+            ctx.insert("terms", &term_items(site, t));
+            "taxonomy.html"
+        }
+        Job::Term(t, i) => {
+            let term = &site.terms(t)[i];
+            let (singular, plural) = t.names();
+            ctx.insert("singular", singular);
+            ctx.insert("plural", plural);
+            ctx.insert("taxonomy_url", &format!("{}/", t.dir()));
+            ctx.insert("name", &term.name);
+            ctx.insert("description", &term.description);
+            ctx.insert_value("incidents", card_list(&term.incidents));
+            "term.html"
+        }
+        Job::NotFound => "404.html",
+        Job::Feed => {
+            let latest: Vec<usize> = (0..site.incidents.len().min(FEED_ENTRIES)).collect();
+            ctx.insert_value("incidents", card_list(&latest));
+            ctx.insert(
+                "feed_url",
+                &absolute(&site.config.site.base_url, "feed.xml"),
+            );
+            ctx.insert("home_url", &absolute(&site.config.site.base_url, ""));
+            ctx.insert(
+                "updated",
+                &site.incidents.first().map_or_else(
+                    || "1970-01-01".to_string(),
+                    |i| i.date.first_day().to_string(),
+                ),
+            );
+            "feed.xml"
+        }
+        Job::Sitemap => {
+            let urls: Vec<String> = jobs
+                .iter()
+                .filter(|j| j.is_html_page())
+                .map(|j| absolute(&site.config.site.base_url, &j.url(site)))
+                .collect();
+            ctx.insert("urls", &urls);
+            "sitemap.xml"
+        }
+    };
+    let html = shared
+        .theme
+        .tera
+        .render(template, &ctx)
+        .map_err(|e| shared.theme.error(&e))?;
+    Ok(OutputFile {
+        path: file_path(&url),
+        bytes: html.into_bytes(),
+    })
+}
+
+/// 404.html is served at any depth, so relative links cannot work there:
+/// it links from the site's public address instead.
+fn not_found_root(site: &Site) -> String {
+    let base = &site.config.site.base_url;
+    if base.ends_with('/') {
+        base.clone()
+    } else {
+        format!("{base}/")
+    }
+}

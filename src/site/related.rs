@@ -1,0 +1,110 @@
+//! Related incidents: the explicit `related` list first, then the incidents
+//! sharing the most advice, tags, company and category.
+//!
+//! Scores are counted through the taxonomies' incident lists (inverted maps),
+//! so the cost grows with the number of shared terms, not with the square of
+//! the number of incidents.
+
+use rayon::prelude::*;
+
+use super::{Links, MAX_RELATED, Term};
+use crate::content::Incident;
+
+const ADVICE_WEIGHT: u32 = 3;
+const TAG_WEIGHT: u32 = 2;
+const COMPANY_WEIGHT: u32 = 2;
+const CATEGORY_WEIGHT: u32 = 1;
+
+/// Completes every incident's `related` list up to [`MAX_RELATED`].
+pub fn fill(
+    incidents: &[Incident],
+    links: &mut [Links],
+    categories: &[Term],
+    companies: &[Term],
+    tags: &[Term],
+) {
+    let mut cited_by_advice: std::collections::HashMap<usize, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, l) in links.iter().enumerate() {
+        for &a in &l.advice {
+            cited_by_advice.entry(a).or_default().push(i);
+        }
+    }
+    let computed: Vec<Vec<usize>> = (0..incidents.len())
+        .into_par_iter()
+        .map_init(
+            || (vec![0u32; incidents.len()], Vec::new()),
+            |(scores, touched), i| {
+                let l = &links[i];
+                let mut add = |list: &[usize], weight: u32| {
+                    for &j in list {
+                        if scores[j] == 0 {
+                            touched.push(j);
+                        }
+                        scores[j] += weight;
+                    }
+                };
+                for a in &l.advice {
+                    add(&cited_by_advice[a], ADVICE_WEIGHT);
+                }
+                for &t in &l.tags {
+                    add(&tags[t].incidents, TAG_WEIGHT);
+                }
+                add(&companies[l.company].incidents, COMPANY_WEIGHT);
+                let same_category = &categories[l.category].incidents;
+                for &j in touched.iter() {
+                    if links[j].category == l.category {
+                        scores[j] += CATEGORY_WEIGHT;
+                    }
+                }
+                let mut ranked: Vec<(u32, usize)> = touched
+                    .iter()
+                    .filter(|&&j| j != i && !l.related.contains(&j))
+                    .map(|&j| (scores[j], j))
+                    .collect();
+                // Highest score first; among equals, the nearest in time.
+                ranked.sort_unstable_by_key(|&(score, j)| {
+                    (std::cmp::Reverse(score), j.abs_diff(i), j)
+                });
+                let mut related = l.related.clone();
+                related.extend(ranked.into_iter().map(|(_, j)| j));
+                related.truncate(MAX_RELATED);
+                if related.len() < MAX_RELATED {
+                    fill_from_category(i, same_category, &mut related);
+                }
+                for j in touched.drain(..) {
+                    scores[j] = 0;
+                }
+                related
+            },
+        )
+        .collect();
+    for (l, related) in links.iter_mut().zip(computed) {
+        l.related = related;
+    }
+}
+
+/// Tops up a short list with the incidents nearest in time in the same
+/// category.
+fn fill_from_category(i: usize, same_category: &[usize], related: &mut Vec<usize>) {
+    // Category lists are in incident order, so the nearest in time sit on
+    // either side of where `i` falls.
+    let mut lo = same_category.partition_point(|&j| j < i);
+    let mut hi = lo;
+    while related.len() < MAX_RELATED && (lo > 0 || hi < same_category.len()) {
+        let take_hi = match (lo > 0, hi < same_category.len()) {
+            (true, true) => same_category[hi].abs_diff(i) <= same_category[lo - 1].abs_diff(i),
+            (lower, _) => !lower,
+        };
+        let j = if take_hi {
+            hi += 1;
+            same_category[hi - 1]
+        } else {
+            lo -= 1;
+            same_category[lo]
+        };
+        if j != i && !related.contains(&j) {
+            related.push(j);
+        }
+    }
+}

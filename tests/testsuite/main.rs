@@ -1,0 +1,10 @@
+//! castor's integration tests: one binary, a module per feature. Each test
+//! runs the real `castor` binary on a fixture site copied into a temporary
+//! directory, and asserts on what a user sees.
+
+mod build;
+mod errors;
+mod helpers;
+mod knowledge_base;
+mod links;
+mod output_safety;
