@@ -31,34 +31,38 @@ impl Failure {
     }
 }
 
-/// A site loaded and linked, with the warnings found on the way.
+/// A site loaded and linked, with the problems found on the way.
 pub struct Loaded {
+    /// Holds only the documents without errors.
     pub site: Site,
-    pub warnings: Vec<Diagnostic>,
+    /// Sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads book.toml and the content tree and links them. Every content
-/// problem of the tree is returned at once.
-pub fn load(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
+/// Reads book.toml and the content tree and links them, whatever problems
+/// the content has; only a bad book.toml stops it.
+pub fn load_all(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
     let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
     let include_drafts = include_drafts || config.build.drafts;
-    let (content, mut diagnostics) = content::load(
-        root,
-        &LoadOptions {
-            config: &config,
-            include_drafts,
-        },
-    );
+    let options = LoadOptions {
+        config: &config,
+        include_drafts,
+    };
+    let (content, mut diagnostics) = content::load(root, &options);
     let (site, link_problems) = site::build(config, content);
     diagnostics.extend(link_problems);
     crate::diagnostic::sort(&mut diagnostics);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Failure::Content(diagnostics));
+    Ok(Loaded { site, diagnostics })
+}
+
+/// Like [`load_all`], but any content error is a failure, with every
+/// problem of the tree in it.
+pub fn load(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
+    let loaded = load_all(root, include_drafts)?;
+    if loaded.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Failure::Content(loaded.diagnostics));
     }
-    Ok(Loaded {
-        site,
-        warnings: diagnostics,
-    })
+    Ok(loaded)
 }
 
 #[derive(Debug, Default)]
@@ -103,7 +107,10 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     let theme =
         render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
 
-    let Loaded { site, warnings } = load(root, options.drafts)?;
+    let Loaded {
+        site,
+        diagnostics: warnings,
+    } = load(root, options.drafts)?;
     let files = render::render(&site, &theme).map_err(|d| Failure::Config(vec![d]))?;
     output::write(&target, &files).map_err(Failure::Io)?;
     Ok(Report {

@@ -31,6 +31,12 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output directory.
     Build(BuildArgs),
+    /// Validate everything `build` would, and warn about likely mistakes; write nothing.
+    Check(crate::check::CheckArgs),
+    /// Start a new incident or advice page from a template.
+    New(crate::new::NewArgs),
+    /// Print the JSON Schema of the front matter.
+    Schema(crate::schema::SchemaArgs),
     /// Create a new knowledge base with an example incident and advice page.
     Init(crate::init::InitArgs),
 }
@@ -52,6 +58,9 @@ impl Cli {
         };
         match self.command {
             Command::Build(args) => args.run(verbosity),
+            Command::Check(args) => args.run(verbosity),
+            Command::New(args) => args.run(verbosity),
+            Command::Schema(args) => args.run(),
             Command::Init(args) => args.run(verbosity),
         }
     }
@@ -87,7 +96,7 @@ impl BuildArgs {
         match build::build(&root, &options) {
             Ok(report) => {
                 if verbosity != Verbosity::Quiet {
-                    print_diagnostics(&report.warnings);
+                    print_diagnostics(&root, &report.warnings);
                     println!(
                         "Built {} pages ({} incidents, {} advice) into {} in {:.2}s",
                         report.pages,
@@ -103,6 +112,7 @@ impl BuildArgs {
                 ExitCode::SUCCESS
             }
             Err(failure) => report_failure(
+                &root,
                 &failure,
                 "nothing was written; the previous site is unchanged",
             ),
@@ -111,10 +121,10 @@ impl BuildArgs {
 }
 
 /// Prints a failure's diagnostics and a closing line; returns its exit code.
-pub fn report_failure(failure: &Failure, consequence: &str) -> ExitCode {
+pub fn report_failure(root: &Path, failure: &Failure, consequence: &str) -> ExitCode {
     match failure {
         Failure::Content(diagnostics) | Failure::Config(diagnostics) => {
-            print_diagnostics(diagnostics);
+            print_diagnostics(root, diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             let files: std::collections::BTreeSet<&Path> = diagnostics
                 .iter()
@@ -136,9 +146,15 @@ pub fn report_failure(failure: &Failure, consequence: &str) -> ExitCode {
     ExitCode::from(failure.exit_code())
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
+/// Prints diagnostics with their source lines, reading each file once.
+pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic]) {
+    let mut sources: std::collections::HashMap<&Path, Option<String>> =
+        std::collections::HashMap::new();
     for d in diagnostics {
-        eprintln!("{d}");
+        let source = sources
+            .entry(d.path.as_path())
+            .or_insert_with(|| std::fs::read_to_string(root.join(&d.path)).ok());
+        eprintln!("{}", d.render(source.as_deref()));
     }
 }
 

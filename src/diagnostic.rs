@@ -131,6 +131,40 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The rustc-like form: the message, the offending line with a caret
+    /// under the spot, and the hint. `source` is the file's text, when it
+    /// can be read.
+    pub fn render(&self, source: Option<&str>) -> String {
+        let line = source
+            .filter(|_| self.has_file())
+            .and_then(|text| text.lines().nth(self.pos.line - 1))
+            .map(|l| l.trim_end_matches('\r'));
+        let Some(line) = line else {
+            return self.to_string();
+        };
+        let number = self.pos.line.to_string();
+        let pad = " ".repeat(number.len());
+        let caret_at: String = line
+            .chars()
+            .take(self.pos.col - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let mut out = format!(
+            "{}:{}:{}: {}: {}\n{pad} |\n{number} | {line}\n{pad} | {caret_at}^",
+            display_path(&self.path),
+            self.pos.line,
+            self.pos.col,
+            self.severity,
+            self.message
+        );
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("\n{pad} = help: {hint}"));
+        }
+        out
+    }
+}
+
 /// A path as users type it: forward slashes on every platform.
 pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")

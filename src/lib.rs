@@ -4,13 +4,17 @@
 //! [`config`] → [`content`] → [`site`] → [`render`] → [`output`].
 
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
 pub mod highlight;
 pub mod init;
+pub mod lint;
+pub mod new;
 pub mod output;
 pub mod render;
+pub mod schema;
 pub mod site;
 pub mod slug;

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -79,6 +80,16 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scalar(pub String);
 
+impl JsonSchema for Scalar {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scalar".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["string", "integer"] })
+    }
+}
+
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScalarVisitor;
@@ -114,16 +125,69 @@ pub struct Source {
     pub published: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// A source with details.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SourceFields {
+    /// The address of the post-mortem.
+    #[schemars(url)]
     url: String,
+    /// Its title.
     #[serde(default)]
     title: Option<String>,
+    /// A copy in a web archive, for when the original disappears.
     #[serde(default)]
     archived: Option<String>,
+    /// When it was published: YYYY-MM-DD, YYYY-MM or YYYY.
     #[serde(default)]
+    #[schemars(schema_with = "date_schema")]
     published: Option<Scalar>,
+}
+
+impl JsonSchema for Source {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Source".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let fields = generator.subschema_for::<SourceFields>();
+        json_schema!({
+            "description": "The URL of a post-mortem, or a map with its details.",
+            "anyOf": [{ "type": "string", "format": "uri" }, fields]
+        })
+    }
+}
+
+fn date_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "YYYY-MM-DD, or YYYY-MM / YYYY where only that is known.",
+        "anyOf": [
+            { "type": "string", "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$" },
+            { "type": "integer", "minimum": 1900, "maximum": 9999 }
+        ]
+    })
+}
+
+fn duration_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "How long it lasted: 45m, 6h, 2d 3h.",
+        "type": "string",
+        "pattern": "^\\s*([0-9]+\\s*[mhdw]\\s*)*$"
+    })
+}
+
+fn slugs_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "array",
+        "items": { "type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$" }
+    })
+}
+
+fn impact_kinds_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "array",
+        "items": { "enum": IMPACT_KINDS }
+    })
 }
 
 impl<'de> Deserialize<'de> for Source {
@@ -146,11 +210,13 @@ impl<'de> Deserialize<'de> for Source {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Source, A::Error> {
                 let fields = SourceFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                // Empty strings, as `castor new` writes them, mean not given.
+                let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
                 Ok(Source {
                     url: fields.url,
-                    title: fields.title,
-                    archived: fields.archived,
-                    published: fields.published.map(|p| p.0),
+                    title: given(fields.title),
+                    archived: given(fields.archived),
+                    published: given(fields.published.map(|p| p.0)),
                 })
             }
         }
@@ -158,52 +224,102 @@ impl<'de> Deserialize<'de> for Source {
     }
 }
 
-/// An incident's front matter as written.
-#[derive(Debug, Default, Deserialize)]
+/// The front matter of an incident in content/incidents/. The JSON Schema
+/// printed by `castor schema` is generated from this type.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields, title = "castor incident")]
 pub struct RawIncident {
+    /// One line.
+    #[schemars(with = "String")]
     pub title: Option<Spanned<String>>,
+    /// The organisation the incident happened to.
+    #[schemars(with = "String")]
     pub company: Option<Spanned<String>>,
+    #[schemars(schema_with = "date_schema")]
     pub date: Option<Spanned<Scalar>>,
+    /// A key of [categories] in book.toml.
+    #[schemars(with = "String")]
     pub category: Option<Spanned<String>>,
+    /// What actually broke, and why; "Not disclosed" when the sources say nothing.
+    #[schemars(with = "String")]
     pub root_cause: Option<Spanned<String>>,
+    /// Lessons a reader can act on.
+    #[schemars(with = "Vec<String>", length(min = 1))]
     pub lessons: Option<Spanned<Vec<String>>>,
+    /// One or two sentences for lists; default: the body's first paragraph.
     pub summary: Option<String>,
+    /// Who was hurt, and how much.
     pub impact: Option<String>,
+    #[schemars(schema_with = "duration_schema")]
     pub duration: Option<Spanned<Scalar>>,
+    /// Lowercase, kebab-case words.
+    #[schemars(schema_with = "slugs_schema")]
     pub tags: Vec<Spanned<String>>,
+    /// Slugs of pages in content/advice/.
+    #[schemars(schema_with = "slugs_schema")]
     pub advice: Vec<Spanned<String>>,
+    /// Slugs of incidents with a shared cause.
+    #[schemars(schema_with = "slugs_schema")]
     pub related: Vec<Spanned<String>>,
+    /// The original post-mortem first.
+    #[schemars(with = "Vec<Source>", length(min = 1))]
     pub sources: Option<Spanned<Vec<Spanned<Source>>>>,
+    /// Most outages have several causes.
     pub contributing_factors: Vec<String>,
+    /// What set it off.
     pub trigger: Option<String>,
+    /// How it was noticed.
     pub detection: Option<String>,
+    /// How it was ended.
     pub resolution: Option<String>,
+    /// Such as bgp, dns, mysql.
     pub technologies: Vec<String>,
+    #[schemars(schema_with = "impact_kinds_schema")]
     pub impact_kind: Vec<Spanned<String>>,
+    /// True when nothing broke, but nearly did.
     pub near_miss: bool,
+    /// Other organisations hit by the same incident.
     pub also_affected: Vec<String>,
+    /// Left out of the site unless built with --drafts.
     pub draft: bool,
 }
 
-/// An advice page's front matter as written.
-#[derive(Debug, Default, Deserialize)]
+/// The front matter of an advice page in content/advice/.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields, title = "castor advice")]
 pub struct RawAdvice {
+    #[schemars(with = "String")]
     pub title: Option<Spanned<String>>,
     pub summary: Option<String>,
+    #[schemars(schema_with = "slugs_schema")]
     pub tags: Vec<Spanned<String>>,
     pub draft: bool,
 }
 
-/// A plain page's front matter as written.
-#[derive(Debug, Default, Deserialize)]
+/// The front matter of a plain page at the top of content/.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(default)]
+#[schemars(deny_unknown_fields, title = "castor page")]
 pub struct RawPage {
+    #[schemars(with = "String")]
     pub title: Option<Spanned<String>>,
     pub summary: Option<String>,
     pub draft: bool,
 }
+
+/// The incident fields validation reports missing; the schema marks them
+/// required (a test keeps the two in step).
+pub const REQUIRED_INCIDENT_FIELDS: &[&str] = &[
+    "title",
+    "company",
+    "date",
+    "category",
+    "root_cause",
+    "lessons",
+    "sources",
+];
 
 /// The accepted `impact_kind` values.
 pub const IMPACT_KINDS: &[&str] = &[

@@ -29,6 +29,7 @@ pub struct Incident {
     pub path: PathBuf,
     pub title: String,
     pub company: String,
+    pub title_pos: Pos,
     pub date: PartialDate,
     pub date_pos: Pos,
     pub category: String,
@@ -43,6 +44,8 @@ pub struct Incident {
     pub advice: Vec<Ref>,
     pub related: Vec<Ref>,
     pub sources: Vec<Source>,
+    /// Where each source stands, for warnings about one.
+    pub source_pos: Vec<Pos>,
     pub contributing_factors: Vec<String>,
     pub trigger: Option<String>,
     pub detection: Option<String>,
@@ -227,7 +230,7 @@ pub fn document(
                 slug: slug.to_string(),
                 path: path.to_path_buf(),
                 title,
-                summary: raw.summary.unwrap_or_else(|| body.first_paragraph.clone()),
+                summary: filled(raw.summary).unwrap_or_else(|| body.first_paragraph.clone()),
                 tags,
                 draft: raw.draft,
                 body,
@@ -239,7 +242,7 @@ pub fn document(
                 slug: slug.to_string(),
                 path: path.to_path_buf(),
                 title,
-                summary: raw.summary.unwrap_or_else(|| body.first_paragraph.clone()),
+                summary: filled(raw.summary).unwrap_or_else(|| body.first_paragraph.clone()),
                 draft: raw.draft,
                 body,
             }))
@@ -316,17 +319,20 @@ fn incident(
     let category = category(checker, raw.category, options);
     let lessons = lessons(checker, raw.lessons);
     let sources = sources(checker, raw.sources);
-    let duration = raw.duration.and_then(|d| {
-        let parsed = date::parse_duration(&d.value.0);
-        if parsed.is_none() {
-            checker.error(
-                checker.pos(&d.referenced),
-                format!("invalid duration `{}`", d.value.0),
-                Some(format!("write {}", date::DURATION_FORMS)),
-            );
-        }
-        parsed
-    });
+    let duration = raw
+        .duration
+        .filter(|d| !d.value.0.trim().is_empty())
+        .and_then(|d| {
+            let parsed = date::parse_duration(&d.value.0);
+            if parsed.is_none() {
+                checker.error(
+                    checker.pos(&d.referenced),
+                    format!("invalid duration `{}`", d.value.0),
+                    Some(format!("write {}", date::DURATION_FORMS)),
+                );
+            }
+            parsed
+        });
     let impact_kind = raw
         .impact_kind
         .into_iter()
@@ -350,7 +356,15 @@ fn incident(
         .collect();
     let advice = checker.slugs("advice", raw.advice);
     let related = checker.slugs("related", raw.related);
-    let ((title, _), (company, _), (root_cause, _), (date, date_pos), category, lessons, sources) = (
+    let (
+        (title, title_pos),
+        (company, _),
+        (root_cause, _),
+        (date, date_pos),
+        category,
+        lessons,
+        (source_pos, sources),
+    ) = (
         title?,
         company?,
         root_cause?,
@@ -366,20 +380,22 @@ fn incident(
         company,
         date,
         date_pos,
+        title_pos,
         category,
         root_cause,
         lessons,
-        summary: raw.summary.unwrap_or_else(|| body.first_paragraph.clone()),
-        impact: raw.impact,
+        summary: filled(raw.summary).unwrap_or_else(|| body.first_paragraph.clone()),
+        impact: filled(raw.impact),
         duration,
         tags,
         advice,
         related,
         sources,
+        source_pos,
         contributing_factors: raw.contributing_factors,
-        trigger: raw.trigger,
-        detection: raw.detection,
-        resolution: raw.resolution,
+        trigger: filled(raw.trigger),
+        detection: filled(raw.detection),
+        resolution: filled(raw.resolution),
         technologies: raw.technologies,
         impact_kind,
         near_miss: raw.near_miss,
@@ -387,6 +403,14 @@ fn incident(
         draft: raw.draft,
         body,
     })
+}
+
+/// An optional text field, where an empty string (as `castor new` writes)
+/// means not given.
+fn filled(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 fn parse_date(checker: &mut Checker, value: Option<Spanned<Scalar>>) -> Option<(PartialDate, Pos)> {
@@ -457,7 +481,7 @@ fn lessons(checker: &mut Checker, value: Option<Spanned<Vec<String>>>) -> Option
 fn sources(
     checker: &mut Checker,
     value: Option<Spanned<Vec<Spanned<Source>>>>,
-) -> Option<Vec<Source>> {
+) -> Option<(Vec<Pos>, Vec<Source>)> {
     let Some(value) = value else {
         checker.missing(
             "sources",
@@ -491,5 +515,46 @@ fn sources(
             ok = false;
         }
     }
-    ok.then(|| value.value.into_iter().map(|s| s.value).collect())
+    ok.then(|| {
+        value
+            .value
+            .into_iter()
+            .map(|s| (checker.pos(&s.referenced), s.value))
+            .unzip()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn reports_missing_exactly_the_fields_the_schema_requires() {
+        let config = Config::default();
+        let options = LoadOptions {
+            config: &config,
+            include_drafts: false,
+        };
+        let (doc, diagnostics) = document(
+            "---\ndraft: false\n---\n",
+            Path::new("x.md"),
+            Section::Incidents,
+            "x",
+            &options,
+        );
+        assert!(doc.is_none());
+        let mut missing: Vec<&str> = diagnostics
+            .iter()
+            .filter_map(|d| {
+                d.message
+                    .strip_prefix("missing required field `")?
+                    .strip_suffix('`')
+            })
+            .collect();
+        missing.sort_unstable();
+        let mut required = frontmatter::REQUIRED_INCIDENT_FIELDS.to_vec();
+        required.sort_unstable();
+        assert_eq!(missing, required);
+    }
 }

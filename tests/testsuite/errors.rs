@@ -99,7 +99,7 @@ fn rejects_a_file_name_that_is_not_a_slug() {
     rejects(
         "content/incidents/2020 My Outage.md",
         VALID,
-        "content/incidents/2020 My Outage.md:1:1: error: file name `2020 My Outage.md` is not a valid slug\n  = help: rename it to `2020-my-outage.md`",
+        "content/incidents/2020 My Outage.md:1:1: error: file name `2020 My Outage.md` is not a valid slug\n  |\n1 | ---\n  | ^\n  = help: rename it to `2020-my-outage.md`",
     );
 }
 
@@ -184,7 +184,7 @@ fn rejects_unknown_fields_with_the_closest_name() {
     rejects(
         "content/incidents/2020-typo.md",
         VALID.replace("root_cause:", "root_caus:"),
-        "content/incidents/2020-typo.md:6:1: error: unknown field `root_caus`\n  = help: did you mean `root_cause`?",
+        "content/incidents/2020-typo.md:6:1: error: unknown field `root_caus`\n  |\n6 | root_caus: X.\n  | ^\n  = help: did you mean `root_cause`?",
     );
 }
 
@@ -193,7 +193,7 @@ fn rejects_unknown_categories_with_the_list() {
     rejects(
         "content/incidents/2020-cat.md",
         VALID.replace("category: network", "category: netwrk"),
-        "content/incidents/2020-cat.md:5:11: error: unknown category `netwrk`\n  = help: did you mean `network`? The categories are: database, network, security",
+        "content/incidents/2020-cat.md:5:11: error: unknown category `netwrk`\n  |\n5 | category: netwrk\n  |           ^\n  = help: did you mean `network`? The categories are: database, network, security",
     );
 }
 
@@ -202,7 +202,7 @@ fn rejects_bad_dates_with_the_accepted_forms() {
     rejects(
         "content/incidents/2020-date.md",
         VALID.replace("date: 2020-01-02", "date: 02/01/2020"),
-        "content/incidents/2020-date.md:4:7: error: invalid date `02/01/2020`\n  = help: write YYYY-MM-DD, YYYY-MM or YYYY",
+        "content/incidents/2020-date.md:4:7: error: invalid date `02/01/2020`\n  |\n4 | date: 02/01/2020\n  |       ^\n  = help: write YYYY-MM-DD, YYYY-MM or YYYY",
     );
 }
 
@@ -223,7 +223,7 @@ fn rejects_dangling_advice_slugs() {
     rejects(
         "content/incidents/2020-advice.md",
         VALID.replace("lessons:", "advice: [test-your-restore]\nlessons:"),
-        "content/incidents/2020-advice.md:7:10: error: no advice page `test-your-restore`\n  = help: did you mean `test-your-restores`?",
+        "content/incidents/2020-advice.md:7:10: error: no advice page `test-your-restore`\n  |\n7 | advice: [test-your-restore]\n  |          ^\n  = help: did you mean `test-your-restores`?",
     );
 }
 

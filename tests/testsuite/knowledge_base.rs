@@ -17,7 +17,7 @@ fn the_shipped_content_builds_without_errors_or_warnings() {
 #[test]
 fn the_shipped_content_keeps_its_link_rules() {
     let loaded = build::load(&repo(), false).unwrap_or_else(|_| panic!("content has errors"));
-    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     let site = loaded.site;
     assert!(
         site.incidents.len() >= 20,

@@ -3,6 +3,7 @@
 //! directory, and asserts on what a user sees.
 
 mod build;
+mod contributors;
 mod errors;
 mod helpers;
 mod knowledge_base;
