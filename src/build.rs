@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::output;
-use crate::render;
+use crate::render::{self, OutputFile};
 use crate::site::{self, Site};
 
 /// Why a build stopped; each kind has its exit code.
@@ -104,14 +104,12 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         .map_err(|d| Failure::Config(vec![d]))?;
     output::check_replaceable(&target, options.force).map_err(|d| Failure::Config(vec![d]))?;
     let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
-    let theme =
-        render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
-
-    let Loaded {
-        site,
-        diagnostics: warnings,
-    } = load(root, options.drafts)?;
-    let files = render::render(&site, &theme).map_err(|d| Failure::Config(vec![d]))?;
+    let Rendered {
+        files,
+        incidents,
+        advice,
+        warnings,
+    } = render_site(root, options.drafts)?;
     output::write(&target, &files).map_err(Failure::Io)?;
     Ok(Report {
         files: files.len(),
@@ -119,10 +117,34 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
             .iter()
             .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
             .count(),
-        incidents: site.incidents.len(),
-        advice: site.advice.len(),
+        incidents,
+        advice,
         output: target.display,
         elapsed: start.elapsed(),
         warnings,
+    })
+}
+
+/// A whole site rendered in memory.
+pub struct Rendered {
+    pub files: Vec<OutputFile>,
+    pub incidents: usize,
+    pub advice: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads and renders the site under `root` without writing anything: what
+/// `build` writes and what `serve` serves.
+pub fn render_site(root: &Path, drafts: bool) -> Result<Rendered, Failure> {
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    let theme =
+        render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
+    let Loaded { site, diagnostics } = load(root, drafts)?;
+    let files = render::render(&site, &theme).map_err(|d| Failure::Config(vec![d]))?;
+    Ok(Rendered {
+        files,
+        incidents: site.incidents.len(),
+        advice: site.advice.len(),
+        warnings: diagnostics,
     })
 }

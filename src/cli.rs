@@ -35,6 +35,8 @@ pub enum Command {
     Check(crate::check::CheckArgs),
     /// Start a new incident or advice page from a template.
     New(crate::new::NewArgs),
+    /// Serve the site on localhost, rebuilding and reloading on every change.
+    Serve(crate::serve::ServeArgs),
     /// Print the JSON Schema of the front matter.
     Schema(crate::schema::SchemaArgs),
     /// Create a new knowledge base with an example incident and advice page.
@@ -60,6 +62,7 @@ impl Cli {
             Command::Build(args) => args.run(verbosity),
             Command::Check(args) => args.run(verbosity),
             Command::New(args) => args.run(verbosity),
+            Command::Serve(args) => args.run(verbosity),
             Command::Schema(args) => args.run(),
             Command::Init(args) => args.run(verbosity),
         }

@@ -16,5 +16,6 @@ pub mod new;
 pub mod output;
 pub mod render;
 pub mod schema;
+pub mod serve;
 pub mod site;
 pub mod slug;

@@ -9,3 +9,4 @@ mod helpers;
 mod knowledge_base;
 mod links;
 mod output_safety;
+mod serve;

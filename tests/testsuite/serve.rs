@@ -1,0 +1,163 @@
+//! `castor serve`: serves the site, rebuilds on edits within two seconds,
+//! keeps the last good site with the error shown, and refuses escapes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::Fixture;
+
+/// A running `castor serve`, stopped when dropped.
+struct Served {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(site: &Fixture) -> Served {
+    let child = Command::new(env!("CARGO_BIN_EXE_castor"))
+        .args(["serve", "--port", "0"])
+        .current_dir(site.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start castor serve");
+    // Owned by the guard at once, so the process is stopped on any panic.
+    let mut served = Served {
+        child,
+        addr: String::new(),
+    };
+    let mut line = String::new();
+    let mut out = BufReader::new(served.child.stdout.take().unwrap());
+    loop {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "serve exited");
+        if let Some(rest) = line.split(" at http://").nth(1) {
+            served.addr = rest.split('/').next().unwrap().to_string();
+            // Keep reading stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+            return served;
+        }
+    }
+}
+
+/// A raw HTTP/1.1 request; returns the status code and the body.
+fn request(addr: &str, method: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Polls `path` until `pred` holds, for at most `limit`.
+fn wait_for(addr: &str, path: &str, limit: Duration, pred: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let (_, body) = request(addr, "GET", path);
+        if pred(&body) {
+            return body;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "gave up after {limit:?}; last body:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const PAGE: &str = "/incidents/2021-10-04-acme-bgp/";
+const FILE: &str = "content/incidents/2021-10-04-acme-bgp.md";
+
+#[test]
+fn serves_rebuilds_on_edit_and_keeps_the_last_good_site_on_error() {
+    let site = Fixture::new("basic");
+    let served = serve(&site);
+    let (status, body) = request(&served.addr, "GET", PAGE);
+    assert_eq!(status, 200);
+    assert!(body.contains("Acme withdraws its BGP routes"));
+    assert!(body.contains("/__castor/generation"), "live reload script");
+
+    // An edit is served within two seconds.
+    let text = site.read(FILE);
+    let edited = text.replace("Acme withdraws its BGP routes", "Acme loses the Internet");
+    let start = Instant::now();
+    site.write(FILE, &edited);
+    wait_for(&served.addr, PAGE, Duration::from_secs(2), |b| {
+        b.contains("Acme loses the Internet")
+    });
+    assert!(start.elapsed() < Duration::from_secs(2));
+
+    // A bad edit: the last good page stays, with the error shown.
+    site.write(
+        FILE,
+        edited.replace("category: network", "category: <b>netwrk</b>"),
+    );
+    let body = wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        b.contains("castor-error")
+    });
+    assert!(
+        body.contains("Acme loses the Internet"),
+        "last good page still served"
+    );
+    assert!(
+        body.contains("unknown category `&lt;b&gt;netwrk&lt;&#x2F;b&gt;`")
+            || body.contains("unknown category `&lt;b&gt;netwrk&lt;/b&gt;`"),
+        "{body}"
+    );
+
+    // Fixing it clears the banner.
+    site.write(FILE, &edited);
+    wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        !b.contains("castor-error")
+    });
+}
+
+#[test]
+fn refuses_escapes_and_other_methods() {
+    let site = Fixture::new("basic");
+    let served = serve(&site);
+    for path in [
+        "/../book.toml",
+        "/%2e%2e/book.toml",
+        "/incidents/../../book.toml",
+        "/..%2fbook.toml",
+    ] {
+        let (status, body) = request(&served.addr, "GET", path);
+        assert!(status == 400 || status == 404, "{path}: {status}");
+        assert!(!body.contains("[categories"), "{path} leaked book.toml");
+    }
+    let (status, _) = request(&served.addr, "POST", "/");
+    assert_eq!(status, 405);
+    let (status, _) = request(&served.addr, "GET", "/incidents");
+    assert_eq!(status, 301, "directories redirect to their slash form");
+    let (status, body) = request(&served.addr, "GET", "/incidents/no-such/");
+    assert_eq!(status, 404);
+    assert!(body.contains("Page not found"));
+    let (status, body) = request(&served.addr, "HEAD", "/");
+    assert_eq!(status, 200);
+    assert!(body.is_empty());
+}
