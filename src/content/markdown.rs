@@ -148,35 +148,41 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 dest_url,
                 title,
                 id,
-            }) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: rewrite_url(
+            }) => {
+                let dest_url = rewrite_url(
                     dest_url,
                     options,
                     pos_of(range.start),
                     &mut body,
                     &mut problems,
-                ),
-                title,
-                id,
-            }),
+                );
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: rewrite_url(
+            }) => {
+                let dest_url = rewrite_url(
                     dest_url,
                     options,
                     pos_of(range.start),
                     &mut body,
                     &mut problems,
-                ),
-                title,
-                id,
-            }),
+                );
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
             Event::Html(_) | Event::InlineHtml(_) => {
                 has_raw_html = true;
                 event
