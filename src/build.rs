@@ -9,6 +9,7 @@ use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::output;
 use crate::render;
+use crate::search::{self, Stamp};
 use crate::site::{self, Site};
 
 /// Why a build stopped; each kind has its exit code.
@@ -103,8 +104,19 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     let theme =
         render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
 
+    // Stamped before reading, so an edit made during the build leaves the
+    // index stale rather than wrongly fresh.
+    let stamp = Stamp::of(root, &config);
     let Loaded { site, warnings } = load(root, options.drafts)?;
-    let files = render::render(&site, &theme).map_err(|d| Failure::Config(vec![d]))?;
+    // The tantivy index is written beside rendering, on its own thread, so
+    // it adds little to the build's wall time.
+    let index_dir = search::index::dir(root, &config);
+    let (files, indexed) = rayon::join(
+        || render::render(&site, &theme),
+        || search::index::write(&index_dir, &site, &stamp),
+    );
+    let files = files.map_err(|d| Failure::Config(vec![d]))?;
+    indexed.map_err(Failure::Io)?;
     output::write(&target, &files).map_err(Failure::Io)?;
     Ok(Report {
         files: files.len(),
@@ -118,4 +130,14 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         elapsed: start.elapsed(),
         warnings,
     })
+}
+
+/// Writes the search index of the site under `root` without writing the
+/// site: what `castor search` does when the index is missing or stale.
+pub fn index(root: &Path) -> Result<(), Failure> {
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
+    let stamp = Stamp::of(root, &config);
+    let Loaded { site, .. } = load(root, false)?;
+    search::index::write(&search::index::dir(root, &config), &site, &stamp).map_err(Failure::Io)
 }

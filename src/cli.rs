@@ -33,6 +33,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Create a new knowledge base with an example incident and advice page.
     Init(crate::init::InitArgs),
+    /// Search the knowledge base from the terminal, offline.
+    Search(crate::search::command::SearchArgs),
 }
 
 /// How much to print.
@@ -53,6 +55,7 @@ impl Cli {
         match self.command {
             Command::Build(args) => args.run(verbosity),
             Command::Init(args) => args.run(verbosity),
+            Command::Search(args) => args.run(verbosity),
         }
     }
 }

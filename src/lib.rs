@@ -12,5 +12,6 @@ pub mod highlight;
 pub mod init;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod slug;

@@ -13,10 +13,9 @@ use tera::{Context, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::site::{Site, Taxonomy};
-use context::{
-    Link, absolute, advice_items, advice_url, cards, incident_url, term_items, term_url,
-};
+use context::{Link, absolute, advice_items, cards, term_items, term_url};
 
+pub use context::{advice_url, incident_url};
 pub use theme::Theme;
 
 /// A file of the finished site, by path relative to the output directory.

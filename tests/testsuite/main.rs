@@ -8,3 +8,4 @@ mod helpers;
 mod knowledge_base;
 mod links;
 mod output_safety;
+mod search;
