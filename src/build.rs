@@ -113,10 +113,13 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     let index_dir = search::index::dir(root, &config);
     let (files, indexed) = rayon::join(
         || render::render(&site, &theme),
-        || search::index::write(&index_dir, &site, &stamp),
+        || {
+            search::index::write(&index_dir, &site, &stamp)?;
+            anyhow::Ok(search::browser::files(&site))
+        },
     );
-    let files = files.map_err(|d| Failure::Config(vec![d]))?;
-    indexed.map_err(Failure::Io)?;
+    let mut files = files.map_err(|d| Failure::Config(vec![d]))?;
+    files.extend(indexed.map_err(Failure::Io)?);
     output::write(&target, &files).map_err(Failure::Io)?;
     Ok(Report {
         files: files.len(),

@@ -40,6 +40,7 @@ enum Job {
     Page(usize),
     Taxonomy(Taxonomy),
     Term(Taxonomy, usize),
+    Search,
     NotFound,
     Feed,
     Sitemap,
@@ -57,6 +58,7 @@ impl Job {
             Job::Page(p) => format!("{}/", site.pages[p].slug),
             Job::Taxonomy(t) => format!("{}/", t.dir()),
             Job::Term(t, i) => term_url(t, &site.terms(t)[i]),
+            Job::Search => "search/".into(),
             Job::NotFound => "404.html".into(),
             Job::Feed => "feed.xml".into(),
             Job::Sitemap => "sitemap.xml".into(),
@@ -73,6 +75,7 @@ fn jobs(site: &Site) -> Vec<Job> {
         Job::Home,
         Job::Incidents,
         Job::AdviceList,
+        Job::Search,
         Job::NotFound,
         Job::Feed,
         Job::Sitemap,
@@ -287,6 +290,11 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert("description", &term.description);
             ctx.insert_value("incidents", card_list(&term.incidents));
             "term.html"
+        }
+        Job::Search => {
+            ctx.insert("categories", &term_items(site, Taxonomy::Category));
+            ctx.insert("years", &term_items(site, Taxonomy::Year));
+            "search.html"
         }
         Job::NotFound => "404.html",
         Job::Feed => {

@@ -6,6 +6,7 @@
 //! content beside it; `castor search` rebuilds it first when the stamp says
 //! it is missing, stale or from another castor.
 
+pub mod browser;
 pub mod command;
 pub mod index;
 pub mod query;

@@ -323,3 +323,41 @@ fn a_rebuild_that_finds_content_errors_exits_1() {
     let run = kb.search(&["bgp"]).code(1);
     assert!(run.stderr.contains("cannot search"), "{}", run.stderr);
 }
+
+#[test]
+fn the_site_gets_a_search_page_a_header_box_and_a_sharded_index() {
+    let kb = Knowledge::copy();
+    castor_in(kb.root(), &["build"]).success();
+    let public = kb.root().join("public");
+    let page = std::fs::read_to_string(public.join("search/index.html")).unwrap();
+    assert!(page.contains(r#"id="search-query""#));
+    assert!(page.contains(r#"data-index="../search/index/""#), "{page}");
+    let home = std::fs::read_to_string(public.join("index.html")).unwrap();
+    assert!(
+        home.contains(r#"<form class="search-box" action="./search/""#),
+        "{home}"
+    );
+    assert!(public.join("search.js").is_file());
+
+    let read = |rel: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(public.join("search/index").join(rel)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let meta = read("meta.json");
+    let docs = meta["docs"].as_u64().unwrap() as usize;
+    assert_eq!(meta["category"].as_array().unwrap().len(), docs);
+    // "bgp" lives in the "bgp" shard; its postings name the Facebook page.
+    let postings = read("t/bgp.json")["bgp"].as_array().unwrap().clone();
+    let chunk = meta["chunk"].as_u64().unwrap() as usize;
+    let mut doc = 0;
+    let mut urls = Vec::new();
+    for pair in postings.chunks(2) {
+        doc += pair[0].as_u64().unwrap() as usize;
+        let chunk_docs = read(&format!("d/{}.json", doc / chunk));
+        urls.push(chunk_docs[doc % chunk]["url"].as_str().unwrap().to_string());
+    }
+    assert!(
+        urls.contains(&"incidents/2021-10-04-facebook-bgp/".to_string()),
+        "{urls:?}"
+    );
+}
