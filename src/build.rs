@@ -9,6 +9,7 @@ use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::output;
 use crate::render::{self, OutputFile};
+use crate::search::{self, Stamp};
 use crate::site::{self, Site};
 
 /// Why a build stopped; each kind has its exit code.
@@ -109,7 +110,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         incidents,
         advice,
         warnings,
-    } = render_site(root, options.drafts)?;
+    } = render_site(root, options.drafts, true)?;
     output::write(&target, &files).map_err(Failure::Io)?;
     Ok(Report {
         files: files.len(),
@@ -125,7 +126,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     })
 }
 
-/// A whole site rendered in memory.
+/// A whole site rendered in memory, its browser search index included.
 pub struct Rendered {
     pub files: Vec<OutputFile>,
     pub incidents: usize,
@@ -133,18 +134,43 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Loads and renders the site under `root` without writing anything: what
-/// `build` writes and what `serve` serves.
-pub fn render_site(root: &Path, drafts: bool) -> Result<Rendered, Failure> {
+/// Loads and renders the site under `root` without writing it: what
+/// `build` writes and what `serve` serves. With `write_index`, the tantivy
+/// index for `castor search` is written too, on its own thread beside
+/// rendering, so it adds little to the wall time.
+pub fn render_site(root: &Path, drafts: bool, write_index: bool) -> Result<Rendered, Failure> {
     let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
     let theme =
         render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
+    // Stamped before reading, so an edit made during the build leaves the
+    // index stale rather than wrongly fresh.
+    let stamp = Stamp::of(root, &config);
     let Loaded { site, diagnostics } = load(root, drafts)?;
-    let files = render::render(&site, &theme).map_err(|d| Failure::Config(vec![d]))?;
+    let (files, indexed) = rayon::join(
+        || render::render(&site, &theme),
+        || {
+            if write_index {
+                search::index::write(&search::index::dir(root, &config), &site, &stamp)?;
+            }
+            anyhow::Ok(search::browser::files(&site))
+        },
+    );
+    let mut files = files.map_err(|d| Failure::Config(vec![d]))?;
+    files.extend(indexed.map_err(Failure::Io)?);
     Ok(Rendered {
         files,
         incidents: site.incidents.len(),
         advice: site.advice.len(),
         warnings: diagnostics,
     })
+}
+
+/// Writes the search index of the site under `root` without writing the
+/// site: what `castor search` does when the index is missing or stale.
+pub fn index(root: &Path) -> Result<(), Failure> {
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
+    let stamp = Stamp::of(root, &config);
+    let Loaded { site, .. } = load(root, false)?;
+    search::index::write(&search::index::dir(root, &config), &site, &stamp).map_err(Failure::Io)
 }

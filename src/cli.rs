@@ -41,6 +41,8 @@ pub enum Command {
     Schema(crate::schema::SchemaArgs),
     /// Create a new knowledge base with an example incident and advice page.
     Init(crate::init::InitArgs),
+    /// Search the knowledge base from the terminal, offline.
+    Search(crate::search::command::SearchArgs),
 }
 
 /// How much to print.
@@ -65,6 +67,7 @@ impl Cli {
             Command::Serve(args) => args.run(verbosity),
             Command::Schema(args) => args.run(),
             Command::Init(args) => args.run(verbosity),
+            Command::Search(args) => args.run(verbosity),
         }
     }
 }

@@ -18,6 +18,7 @@ pub struct Config {
     pub site: SiteConfig,
     pub build: BuildConfig,
     pub markdown: MarkdownConfig,
+    pub search: SearchConfig,
     /// Categories by key, listed alphabetically. Replaces the built-in set
     /// when present.
     pub categories: BTreeMap<String, Category>,
@@ -88,6 +89,23 @@ impl Default for MarkdownConfig {
     }
 }
 
+/// `[search]`: where the tantivy index lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// The tantivy index, relative to the site root. Kept out of the
+    /// published site: it is for `castor search`, not for readers.
+    pub index_dir: PathBuf,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            index_dir: ".castor/index".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
@@ -102,6 +120,7 @@ impl Default for Config {
             site: SiteConfig::default(),
             build: BuildConfig::default(),
             markdown: MarkdownConfig::default(),
+            search: SearchConfig::default(),
             categories: default_categories(),
         }
     }
@@ -296,6 +315,19 @@ mod tests {
         assert_eq!(config.build.output, PathBuf::from("public"));
         assert_eq!(config.categories.len(), 11);
         assert!(!config.markdown.allow_raw_html);
+        assert_eq!(config.search.index_dir, PathBuf::from(".castor/index"));
+    }
+
+    #[test]
+    fn reads_the_search_table() {
+        let config = Config::parse("[search]\nindex_dir = \"idx\"\n").unwrap();
+        assert_eq!(config.search.index_dir, PathBuf::from("idx"));
+        let err = Config::parse("[search]\nindex_dri = \"idx\"\n").unwrap_err();
+        assert!(
+            err.message.contains("unknown field `index_dri`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

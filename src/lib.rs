@@ -16,6 +16,7 @@ pub mod new;
 pub mod output;
 pub mod render;
 pub mod schema;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;

@@ -94,7 +94,7 @@ impl ServeArgs {
 /// Builds the site in memory; on failure the previous files stay served.
 fn rebuild(root: &Path, state: &RwLock<State>, verbosity: Verbosity) {
     let start = Instant::now();
-    let result = build::render_site(root, true);
+    let result = build::render_site(root, true, false);
     let mut state = state.write().unwrap_or_else(|e| e.into_inner());
     state.generation += 1;
     match result {

@@ -130,6 +130,7 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 continue;
             }
             Event::End(TagEnd::Heading(_)) => {
+                body.text.push('\n');
                 if let Some((level, id, classes, inner)) = heading.take() {
                     push_heading(
                         &mut events,
@@ -207,8 +208,23 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 depth += 1;
                 event
             }
-            Event::End(_) => {
+            Event::End(ref end) => {
                 depth = depth.saturating_sub(1);
+                // Block ends separate words in the plain text, or a heading
+                // and the next paragraph become one search term
+                // ("SummaryOn").
+                if !matches!(
+                    end,
+                    TagEnd::Emphasis
+                        | TagEnd::Strong
+                        | TagEnd::Strikethrough
+                        | TagEnd::Link
+                        | TagEnd::Image
+                        | TagEnd::Superscript
+                        | TagEnd::Subscript
+                ) {
+                    body.text.push('\n');
+                }
                 event
             }
             Event::Text(ref t) | Event::Code(ref t) => {
@@ -481,6 +497,13 @@ mod tests {
         );
         assert_eq!(body.links[0].slug, "2021-10-04-facebook-bgp");
         assert_eq!(body.links[0].pos, Pos::new(10, 5));
+    }
+
+    #[test]
+    fn plain_text_keeps_blocks_apart_and_inline_markup_together() {
+        let (body, _) = render_at("## Summary\nOn *21* June:\n\n- one\n- two\n", false);
+        let words: Vec<&str> = body.text.split_whitespace().collect();
+        assert_eq!(words, ["Summary", "On", "21", "June:", "one", "two"]);
     }
 
     #[test]

@@ -13,10 +13,9 @@ use tera::{Context, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::site::{Site, Taxonomy};
-use context::{
-    Link, absolute, advice_items, advice_url, cards, incident_url, term_items, term_url,
-};
+use context::{Link, absolute, advice_items, cards, term_items, term_url};
 
+pub use context::{advice_url, incident_url};
 pub use theme::Theme;
 
 /// A file of the finished site, by path relative to the output directory.
@@ -41,6 +40,7 @@ enum Job {
     Page(usize),
     Taxonomy(Taxonomy),
     Term(Taxonomy, usize),
+    Search,
     NotFound,
     Feed,
     Sitemap,
@@ -58,6 +58,7 @@ impl Job {
             Job::Page(p) => format!("{}/", site.pages[p].slug),
             Job::Taxonomy(t) => format!("{}/", t.dir()),
             Job::Term(t, i) => term_url(t, &site.terms(t)[i]),
+            Job::Search => "search/".into(),
             Job::NotFound => "404.html".into(),
             Job::Feed => "feed.xml".into(),
             Job::Sitemap => "sitemap.xml".into(),
@@ -74,6 +75,7 @@ fn jobs(site: &Site) -> Vec<Job> {
         Job::Home,
         Job::Incidents,
         Job::AdviceList,
+        Job::Search,
         Job::NotFound,
         Job::Feed,
         Job::Sitemap,
@@ -288,6 +290,11 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert("description", &term.description);
             ctx.insert_value("incidents", card_list(&term.incidents));
             "term.html"
+        }
+        Job::Search => {
+            ctx.insert("categories", &term_items(site, Taxonomy::Category));
+            ctx.insert("years", &term_items(site, Taxonomy::Year));
+            "search.html"
         }
         Job::NotFound => "404.html",
         Job::Feed => {

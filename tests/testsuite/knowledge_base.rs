@@ -7,11 +7,10 @@ use crate::helpers::{castor_in, repo};
 
 #[test]
 fn the_shipped_content_builds_without_errors_or_warnings() {
-    let out = tempfile::tempdir().unwrap();
-    let target = out.path().join("site");
-    let run = castor_in(&repo(), &["build", "--output", target.to_str().unwrap()]).success();
+    let kb = crate::search::Knowledge::copy();
+    let run = castor_in(kb.root(), &["build"]).success();
     assert_eq!(run.stderr, "", "warnings or errors");
-    assert!(target.join("about/index.html").is_file());
+    assert!(kb.root().join("public/about/index.html").is_file());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! runs the real `castor` binary on a fixture site copied into a temporary
 //! directory, and asserts on what a user sees.
 
+mod browser;
 mod build;
 mod contributors;
 mod errors;
@@ -9,4 +10,5 @@ mod helpers;
 mod knowledge_base;
 mod links;
 mod output_safety;
+mod search;
 mod serve;

@@ -1,0 +1,301 @@
+//! `castor search`: find the site, make sure its index is current, answer.
+//!
+//! Exit codes: 0 with or without results, 2 for a bad query, option or
+//! configuration, 1 when a needed rebuild finds content errors.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::query::{self, Error, Hit, Request};
+use super::{Freshness, index, stamp};
+use crate::cli::{self, Verbosity};
+use crate::config::Config;
+use crate::diagnostic::{self, Diagnostic};
+use crate::slug;
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find, all of them by default. Also: "a phrase", OR, NOT,
+    /// -word, and field:word with a field among title, company, tags,
+    /// root_cause, lessons and body.
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Only this category (its key, as in book.toml).
+    #[arg(long, value_name = "KEY")]
+    pub category: Option<String>,
+    /// Only this company (any case).
+    #[arg(long, value_name = "NAME")]
+    pub company: Option<String>,
+    /// Only pages with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only incidents from this year on.
+    #[arg(long, value_name = "YYYY")]
+    pub since: Option<u64>,
+    /// Only incidents up to this year.
+    #[arg(long, value_name = "YYYY")]
+    pub until: Option<u64>,
+    /// Only incidents or only advice pages.
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// How many results at most.
+    #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
+    pub limit: usize,
+    /// Print one JSON array (fields listed in the README) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List the incidents most like this one (its slug) instead.
+    #[arg(long, value_name = "SLUG", conflicts_with = "query")]
+    pub similar: Option<String>,
+    /// The site's root directory (default: the nearest directory upward holding book.toml).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    Incident,
+    Advice,
+}
+
+/// A result as `--json` prints it: every indexed field, the score, and the
+/// built page's path.
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    #[serde(flatten)]
+    hit: &'a Hit,
+    path: String,
+}
+
+impl SearchArgs {
+    pub fn run(self, verbosity: Verbosity) -> ExitCode {
+        match self.search(verbosity) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        }
+    }
+
+    fn search(self, verbosity: Verbosity) -> Result<(), ExitCode> {
+        let root = cli::find_root(self.root.as_deref())?;
+        let config = Config::load(&root).map_err(|d| usage(&d))?;
+        let request = self.request(&config)?;
+        let dir = index::dir(&root, &config);
+        let freshness = stamp::freshness(&root, &config, &dir);
+        if freshness != Freshness::Fresh {
+            if verbosity != Verbosity::Quiet {
+                eprintln!("Rebuilding the search index: {}.", freshness.reason());
+            }
+            crate::build::index(&root)
+                .map_err(|f| cli::report_failure(&root, &f, "cannot search"))?;
+        }
+        let opened = index::open(&dir).map_err(|e| {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        })?;
+        let outcome = query::search(&opened, &request).map_err(|e| match e {
+            Error::BadQuery(message) => usage(
+                &Diagnostic::general(format!(
+                    "cannot understand the query `{}`: {message}",
+                    request.query
+                ))
+                .with_hint(
+                    "quote phrases (\"split brain\"), close parentheses, and prefix only \
+                     the fields title, company, tags, root_cause, lessons and body",
+                ),
+            ),
+            Error::UnknownSlug(slug) => usage(
+                &Diagnostic::general(format!("no incident has the slug `{slug}`"))
+                    .with_hint("the slug is the file name without `.md`"),
+            ),
+            Error::Index(e) => {
+                eprintln!(
+                    "error: cannot search {}: {e}",
+                    diagnostic::display_path(&dir)
+                );
+                ExitCode::from(1)
+            }
+        })?;
+        let output = &config.build.output;
+        if self.json {
+            print_json(&outcome.hits, output);
+            if outcome.hits.is_empty() || outcome.fuzzy {
+                eprintln!("{}", note(&request, &outcome));
+            }
+        } else {
+            print_text(&request, &outcome, output, use_color());
+        }
+        Ok(())
+    }
+
+    /// The request, with the options checked against the configuration.
+    fn request(&self, config: &Config) -> Result<Request, ExitCode> {
+        let query = self.query.join(" ");
+        let filtered = self.category.is_some()
+            || self.company.is_some()
+            || self.tag.is_some()
+            || self.since.is_some()
+            || self.until.is_some()
+            || self.kind.is_some();
+        if query.trim().is_empty() && self.similar.is_none() && !filtered {
+            return Err(usage(
+                &Diagnostic::general("nothing to search for").with_hint(
+                    "give a query, a filter such as `--category network`, or `--similar SLUG`",
+                ),
+            ));
+        }
+        if let Some(category) = &self.category
+            && !config.categories.contains_key(category)
+        {
+            return Err(usage(
+                &Diagnostic::general(format!("unknown category `{category}`"))
+                    .with_hint(slug::suggest(category, &config.category_keys())),
+            ));
+        }
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since > until
+        {
+            return Err(usage(&Diagnostic::general(format!(
+                "--since {since} is after --until {until}"
+            ))));
+        }
+        Ok(Request {
+            query,
+            category: self.category.clone(),
+            company: self.company.clone(),
+            tag: self.tag.clone(),
+            since: self.since,
+            until: self.until,
+            kind: self.kind.map(|k| match k {
+                Kind::Incident => "incident".to_string(),
+                Kind::Advice => "advice".to_string(),
+            }),
+            limit: self.limit,
+            similar: self.similar.clone(),
+        })
+    }
+}
+
+fn usage(d: &Diagnostic) -> ExitCode {
+    eprintln!("{d}");
+    ExitCode::from(2)
+}
+
+/// Bold only for a person at a terminal who has not asked for no colour
+/// (<https://no-color.org>).
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The built page of a result, as a path from the site root.
+fn page_path(output: &Path, url: &str) -> String {
+    diagnostic::display_path(&output.join(url).join("index.html"))
+}
+
+/// What to say when the exact query found nothing.
+fn note(request: &Request, outcome: &query::Outcome) -> String {
+    let terms = outcome
+        .suggestions
+        .iter()
+        .map(|t| format!("`{t}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if outcome.fuzzy {
+        format!(
+            "No exact match for `{}`; showing results for close spellings: {terms}.",
+            request.query
+        )
+    } else if terms.is_empty() {
+        format!("No results for `{}`.", request.query)
+    } else {
+        format!(
+            "No results for `{}`. Closest indexed terms: {terms}.",
+            request.query
+        )
+    }
+}
+
+fn print_json(hits: &[Hit], output: &Path) {
+    let hits: Vec<JsonHit> = hits
+        .iter()
+        .map(|hit| JsonHit {
+            hit,
+            path: page_path(output, &hit.url),
+        })
+        .collect();
+    // Serializing plain strings and numbers cannot fail.
+    let json = serde_json::to_string_pretty(&hits).unwrap_or_default();
+    println!("{json}");
+}
+
+fn print_text(request: &Request, outcome: &query::Outcome, output: &Path, color: bool) {
+    let mut out = std::io::stdout().lock();
+    if outcome.hits.is_empty() || outcome.fuzzy {
+        let _ = writeln!(out, "{}", note(request, outcome));
+        if outcome.hits.is_empty() {
+            return;
+        }
+        let _ = writeln!(out);
+    }
+    let bold = |s: &str| {
+        if color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    for (n, hit) in outcome.hits.iter().enumerate() {
+        let mut facts = vec![];
+        if !hit.company.is_empty() {
+            facts.push(hit.company.clone());
+        }
+        if !hit.date.is_empty() {
+            facts.push(hit.date.clone());
+        }
+        facts.push(if hit.category.is_empty() {
+            hit.kind.clone()
+        } else {
+            hit.category.clone()
+        });
+        let _ = writeln!(out, "{}. {}", n + 1, bold(&hit.title));
+        let _ = writeln!(out, "   {}", facts.join(" · "));
+        let _ = writeln!(out, "   {}", page_path(output, &hit.url));
+        let _ = writeln!(
+            out,
+            "   {}",
+            highlight(&hit.snippet, &hit.highlights, &bold)
+        );
+        let _ = writeln!(out);
+    }
+}
+
+/// `snippet` with its matched ranges passed through `mark`, on one line.
+fn highlight(snippet: &str, ranges: &[[usize; 2]], mark: &dyn Fn(&str) -> String) -> String {
+    let mut text = String::new();
+    let mut at = 0;
+    for &[start, end] in ranges {
+        let (Some(before), Some(matched)) = (snippet.get(at..start), snippet.get(start..end))
+        else {
+            continue;
+        };
+        text.push_str(before);
+        text.push_str(&mark(matched));
+        at = end;
+    }
+    text.push_str(snippet.get(at..).unwrap_or_default());
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlight_marks_each_range_and_joins_lines() {
+        let marked = highlight("a bgp\nleak", &[[2, 5]], &|s| format!("*{s}*"));
+        assert_eq!(marked, "a *bgp* leak");
+    }
+}

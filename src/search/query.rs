@@ -1,0 +1,439 @@
+//! Answering a search: the user's query through tantivy's `QueryParser`,
+//! the filters as exact terms and a year range, a fuzzy fallback when the
+//! exact query finds nothing, and "more like this" for `--similar`.
+//!
+//! Words are joined with AND by default: an on-call engineer typing
+//! `dns ttl` wants incidents about both. `OR`, `NOT`, `-word`, `"phrases"`
+//! and `field:word` work as tantivy's query language defines them.
+
+use std::ops::Bound;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query,
+    QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Searcher, TantivyDocument, Term};
+
+use super::index::Opened;
+use super::schema::{self, Fields};
+
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 180;
+/// How many closest terms a search without results offers.
+const SUGGESTIONS: usize = 3;
+
+/// What to look for.
+#[derive(Debug, Default, Clone)]
+pub struct Request {
+    /// Empty when only filters or `similar` are given.
+    pub query: String,
+    pub category: Option<String>,
+    pub company: Option<String>,
+    pub tag: Option<String>,
+    pub since: Option<u64>,
+    pub until: Option<u64>,
+    /// `incident` or `advice`.
+    pub kind: Option<String>,
+    pub limit: usize,
+    /// The slug of an incident to find others like.
+    pub similar: Option<String>,
+}
+
+/// One result, with every stored field. Serialized as is by `--json`, so
+/// renaming a field here breaks scripts: add, never rename.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub score: f32,
+    pub slug: String,
+    pub kind: String,
+    pub title: String,
+    pub company: String,
+    pub date: String,
+    pub year: Option<u64>,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub root_cause: String,
+    pub lessons: Vec<String>,
+    /// The page's URL path relative to the site root, e.g. `incidents/<slug>/`.
+    pub url: String,
+    /// Plain text around the best match.
+    pub snippet: String,
+    /// Byte ranges of `snippet` that matched the query.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// The results and how they were found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub hits: Vec<Hit>,
+    /// The exact query found nothing; these hits are from close spellings.
+    pub fuzzy: bool,
+    /// Indexed words closest to the query's words, when the exact query
+    /// found nothing.
+    pub suggestions: Vec<String>,
+}
+
+/// Why a search could not run.
+#[derive(Debug)]
+pub enum Error {
+    /// The query does not parse; the message says where.
+    BadQuery(String),
+    /// `--similar` names no indexed incident.
+    UnknownSlug(String),
+    Index(tantivy::TantivyError),
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Index(e)
+    }
+}
+
+pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
+    let searcher = opened.reader.searcher();
+    let f = &opened.fields;
+    let parser = parser(opened);
+    let (main, highlight): (Box<dyn Query>, Box<dyn Query>) = match &request.similar {
+        Some(slug) => {
+            let address = find_slug(&searcher, f, slug)?;
+            let like = MoreLikeThisQuery::builder()
+                .with_min_doc_frequency(1)
+                .with_min_term_frequency(1)
+                .with_max_query_terms(30)
+                .with_min_word_length(3)
+                .with_document(address);
+            // Only other incidents: advice pages share an incident's words
+            // but are not "incidents like it".
+            let query = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(like)),
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(term_query(f.kind, "incident")),
+                        0.0,
+                    )),
+                ),
+                (Occur::MustNot, Box::new(term_query(f.slug, slug))),
+            ]);
+            (Box::new(query), Box::new(AllQuery))
+        }
+        None if request.query.trim().is_empty() => (Box::new(AllQuery), Box::new(AllQuery)),
+        None => {
+            let query = parser
+                .parse_query(&request.query)
+                .map_err(|e| Error::BadQuery(e.to_string()))?;
+            (query.box_clone(), query)
+        }
+    };
+    let hits = run(
+        &searcher,
+        f,
+        filtered(main, f, request),
+        &*highlight,
+        request,
+    )?;
+    if !hits.is_empty() || request.similar.is_some() || request.query.trim().is_empty() {
+        return Ok(Outcome {
+            hits,
+            ..Outcome::default()
+        });
+    }
+    // Nothing matched exactly: suggest close spellings, and search with
+    // them when the query is plain words. A query with operators or a
+    // phrase says exactly what it wants; guessing would break `-word`.
+    let words = plain_words(&request.query);
+    let suggestions = closest_terms(&searcher, f, &words)?;
+    let plain = request
+        .query
+        .split_whitespace()
+        .all(|w| w.chars().all(char::is_alphanumeric) && !matches!(w, "AND" | "OR" | "NOT"));
+    let Some(fuzzy) = fuzzy_query(f, &words).filter(|_| plain) else {
+        return Ok(Outcome {
+            suggestions,
+            ..Outcome::default()
+        });
+    };
+    let highlight = parser
+        .parse_query(&suggestions.join(" OR "))
+        .unwrap_or_else(|_| Box::new(AllQuery));
+    let hits = run(
+        &searcher,
+        f,
+        filtered(fuzzy, f, request),
+        &*highlight,
+        request,
+    )?;
+    Ok(Outcome {
+        fuzzy: !hits.is_empty(),
+        hits,
+        suggestions,
+    })
+}
+
+fn parser(opened: &Opened) -> QueryParser {
+    let f = &opened.fields;
+    let mut parser = QueryParser::for_index(&opened.index, schema::default_fields(f));
+    for (field, boost) in schema::boosts(f) {
+        parser.set_field_boost(field, boost);
+    }
+    parser.set_conjunction_by_default();
+    parser
+}
+
+fn term_query(field: tantivy::schema::Field, text: &str) -> TermQuery {
+    TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic)
+}
+
+fn find_slug(searcher: &Searcher, f: &Fields, slug: &str) -> Result<tantivy::DocAddress, Error> {
+    let found = searcher.search(
+        &term_query(f.slug, slug),
+        &TopDocs::with_limit(1).order_by_score(),
+    )?;
+    found
+        .first()
+        .map(|(_, address)| *address)
+        .ok_or_else(|| Error::UnknownSlug(slug.to_string()))
+}
+
+/// `query` restricted by the request's filters, which never change a score.
+fn filtered(query: Box<dyn Query>, f: &Fields, request: &Request) -> Box<dyn Query> {
+    let mut filters: Vec<Box<dyn Query>> = Vec::new();
+    let exact = [
+        (f.category, request.category.clone()),
+        (
+            f.company_key,
+            request.company.as_ref().map(|c| c.to_lowercase()),
+        ),
+        (f.tag_key, request.tag.clone()),
+        (f.kind, request.kind.clone()),
+    ];
+    for (field, value) in exact {
+        if let Some(value) = value {
+            filters.push(Box::new(term_query(field, &value)));
+        }
+    }
+    if request.since.is_some() || request.until.is_some() {
+        let bound = |year: Option<u64>| {
+            year.map_or(Bound::Unbounded, |y| {
+                Bound::Included(Term::from_field_u64(f.year, y))
+            })
+        };
+        filters.push(Box::new(RangeQuery::new(
+            bound(request.since),
+            bound(request.until),
+        )));
+    }
+    if filters.is_empty() {
+        return query;
+    }
+    let mut clauses = vec![(Occur::Must, query)];
+    clauses.extend(filters.into_iter().map(|q| {
+        (
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+        )
+    }));
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn run(
+    searcher: &Searcher,
+    f: &Fields,
+    query: Box<dyn Query>,
+    highlight: &dyn Query,
+    request: &Request,
+) -> Result<Vec<Hit>, Error> {
+    let top = searcher.search(
+        &*query,
+        &TopDocs::with_limit(request.limit.max(1)).order_by_score(),
+    )?;
+    let mut generators = Vec::new();
+    for field in [f.body, f.root_cause, f.title] {
+        let mut generator = SnippetGenerator::create(searcher, highlight, field)?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        generators.push(generator);
+    }
+    top.into_iter()
+        .map(|(score, address)| {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            Ok(hit(f, score, &doc, &generators))
+        })
+        .collect()
+}
+
+fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGenerator]) -> Hit {
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let all = |field| {
+        doc.get_all(field)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    // The first field with a highlighted match gives the snippet; else the
+    // start of the body.
+    let snippets: Vec<_> = generators.iter().map(|g| g.snippet_from_doc(doc)).collect();
+    let best = snippets
+        .iter()
+        .find(|s| !s.highlighted().is_empty())
+        .unwrap_or(&snippets[0]);
+    let (snippet, highlights) = if best.fragment().is_empty() {
+        (start_of(&text(f.body)), Vec::new())
+    } else {
+        (
+            best.fragment().to_string(),
+            best.highlighted()
+                .iter()
+                .map(|r| [r.start, r.end])
+                .collect(),
+        )
+    };
+    Hit {
+        score,
+        slug: text(f.slug),
+        kind: text(f.kind),
+        title: text(f.title),
+        company: text(f.company),
+        date: text(f.date),
+        year: doc.get_first(f.year).and_then(|v| v.as_u64()),
+        category: text(f.category),
+        tags: all(f.tags),
+        root_cause: text(f.root_cause),
+        lessons: all(f.lessons),
+        url: text(f.url),
+        snippet,
+        highlights,
+    }
+}
+
+/// The first characters of `text`, cut at a word boundary.
+fn start_of(text: &str) -> String {
+    if text.chars().count() <= SNIPPET_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(SNIPPET_CHARS).collect();
+    let end = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", &cut[..end])
+}
+
+/// The query's words without operators, field prefixes or punctuation,
+/// lowercased as the `words` field stores them.
+fn plain_words(query: &str) -> Vec<String> {
+    query
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "AND" | "OR" | "NOT"))
+        .map(|w| w.rsplit(':').next().unwrap_or(w))
+        .flat_map(|w| {
+            w.split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// How many edits a word of this length may be off by: one for short
+/// words, two from six letters, none for words too short to guess.
+fn max_distance(word: &str) -> Option<u8> {
+    match word.chars().count() {
+        0..=2 => None,
+        3..=5 => Some(1),
+        _ => Some(2),
+    }
+}
+
+/// Every word must match a close spelling of itself.
+fn fuzzy_query(f: &Fields, words: &[String]) -> Option<Box<dyn Query>> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = words
+        .iter()
+        .filter_map(|w| {
+            let distance = max_distance(w)?;
+            let term = Term::from_field_text(f.words, w);
+            Some((
+                Occur::Must,
+                Box::new(FuzzyTermQuery::new(term, distance, true)) as Box<dyn Query>,
+            ))
+        })
+        .collect();
+    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+}
+
+/// For each word, the indexed word nearest to it (fewest edits, then the
+/// most documents), within the distance the fuzzy query allows.
+fn closest_terms(searcher: &Searcher, f: &Fields, words: &[String]) -> Result<Vec<String>, Error> {
+    let mut candidates: Vec<(usize, u64, String)> = Vec::new();
+    for word in words {
+        let Some(max) = max_distance(word) else {
+            continue;
+        };
+        let max = usize::from(max);
+        let mut best: Vec<(usize, u64, String)> = Vec::new();
+        let mut known = false;
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(f.words)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                let Ok(term) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                known |= term == word;
+                if term.len().abs_diff(word.len()) > max || term == word {
+                    continue;
+                }
+                let distance = strsim::damerau_levenshtein(word, term);
+                if distance <= max {
+                    let docs = u64::from(stream.value().doc_freq);
+                    match best.iter_mut().find(|(_, _, t)| t == term) {
+                        Some(entry) => entry.1 += docs,
+                        None => best.push((distance, docs, term.to_string())),
+                    }
+                }
+            }
+        }
+        // A word that is indexed as typed needs no other spelling.
+        if known {
+            continue;
+        }
+        best.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        candidates.extend(best.into_iter().take(SUGGESTIONS));
+    }
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut terms: Vec<String> = Vec::new();
+    for (_, _, term) in candidates {
+        if !terms.contains(&term) {
+            terms.push(term);
+        }
+    }
+    terms.truncate(SUGGESTIONS.max(words.len()));
+    Ok(terms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_drop_operators_and_field_prefixes() {
+        assert_eq!(
+            plain_words("company:clodflare AND \"split brain\" -dns"),
+            ["clodflare", "split", "brain", "dns"]
+        );
+    }
+
+    #[test]
+    fn short_words_are_never_guessed() {
+        assert_eq!(max_distance("db"), None);
+        assert_eq!(max_distance("bgp"), Some(1));
+        assert_eq!(max_distance("clodflare"), Some(2));
+    }
+}

@@ -1,0 +1,189 @@
+//! What an index was built from: the format version, castor's version and a
+//! fingerprint of the content, stored beside the index so `castor search`
+//! can tell a fresh index from a stale or incompatible one.
+//!
+//! Two fingerprints: a cheap one over every file's path, size and
+//! modification time, checked on every search, and one over every byte,
+//! computed only when the cheap one differs — so a `touch` or a checkout
+//! that changes no byte does not cost a rebuild.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use walkdir::WalkDir;
+
+use crate::config::{self, Config};
+
+/// The stamp's file name inside the index directory. tantivy only ever
+/// deletes files it created, so it leaves this one alone.
+pub const FILE_NAME: &str = "castor-index.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub format: u32,
+    pub castor: String,
+    /// Over path, size and modification time of every input file.
+    pub files: String,
+    /// Over path and bytes of every input file.
+    pub content: String,
+}
+
+/// Whether an index on disk can answer for the content as it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    Missing,
+    /// Written by another format or another castor.
+    Incompatible,
+    /// The content changed since.
+    Stale,
+}
+
+impl Freshness {
+    /// Why a rebuild is needed, for the one line `castor search` prints.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Freshness::Fresh => "the index is up to date",
+            Freshness::Missing => "no search index yet",
+            Freshness::Incompatible => "the search index was written by another version of castor",
+            Freshness::Stale => "the content changed since the search index was built",
+        }
+    }
+}
+
+impl Stamp {
+    /// The stamp of the content under `root` as it is now.
+    pub fn of(root: &Path, config: &Config) -> Stamp {
+        Stamp {
+            format: super::schema::FORMAT_VERSION,
+            castor: env!("CARGO_PKG_VERSION").into(),
+            files: quick_fingerprint(root, config),
+            content: content_fingerprint(root, config),
+        }
+    }
+
+    pub fn read(index_dir: &Path) -> Option<Stamp> {
+        let text = std::fs::read_to_string(index_dir.join(FILE_NAME)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    pub fn write(&self, index_dir: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(index_dir.join(FILE_NAME), json)
+    }
+}
+
+/// Compares the index under `index_dir` with the content under `root`,
+/// reading file bytes only when sizes or times changed.
+pub fn freshness(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
+    let Some(stored) = Stamp::read(index_dir) else {
+        return if index_dir.exists() {
+            Freshness::Incompatible
+        } else {
+            Freshness::Missing
+        };
+    };
+    if stored.format != super::schema::FORMAT_VERSION || stored.castor != env!("CARGO_PKG_VERSION")
+    {
+        return Freshness::Incompatible;
+    }
+    let quick = quick_fingerprint(root, config);
+    if quick == stored.files || content_fingerprint(root, config) == stored.content {
+        Freshness::Fresh
+    } else {
+        Freshness::Stale
+    }
+}
+
+fn quick_fingerprint(root: &Path, config: &Config) -> String {
+    let mut files = Fnv::new();
+    for path in inputs(root, config) {
+        let rel = path.strip_prefix(root).unwrap_or(&path);
+        files.write(rel.to_string_lossy().as_bytes());
+        if let Ok(meta) = std::fs::metadata(&path) {
+            files.write(&meta.len().to_le_bytes());
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            files.write(&mtime.to_le_bytes());
+        }
+    }
+    files.hex()
+}
+
+fn content_fingerprint(root: &Path, config: &Config) -> String {
+    let mut content = Fnv::new();
+    for path in inputs(root, config) {
+        let rel = path.strip_prefix(root).unwrap_or(&path);
+        content.write(rel.to_string_lossy().as_bytes());
+        if let Ok(bytes) = std::fs::read(&path) {
+            content.write(&bytes);
+        }
+    }
+    content.hex()
+}
+
+/// book.toml and every file of the content tree, in a stable order.
+fn inputs(root: &Path, config: &Config) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![root.join(config::FILE_NAME)];
+    paths.extend(
+        WalkDir::new(root.join(&config.build.content))
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path),
+    );
+    paths
+}
+
+/// FNV-1a, 64 bits: stable across Rust versions (unlike `DefaultHasher`)
+/// and plenty to notice a change; this is not a defence against tampering.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // A separator, so ("ab", "c") and ("a", "bc") differ.
+        self.0 = self.0.rotate_left(5) ^ 0xff;
+    }
+
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_byte_makes_the_index_stale_and_a_touch_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("content/incidents")).unwrap();
+        std::fs::write(root.join("content/incidents/a.md"), "one").unwrap();
+        let config = Config::default();
+        let index = root.join("index");
+        assert_eq!(freshness(root, &config, &index), Freshness::Missing);
+        std::fs::create_dir_all(&index).unwrap();
+        assert_eq!(freshness(root, &config, &index), Freshness::Incompatible);
+        Stamp::of(root, &config).write(&index).unwrap();
+        assert_eq!(freshness(root, &config, &index), Freshness::Fresh);
+        // Same bytes, new time: fresh, by the content fingerprint.
+        std::fs::write(root.join("content/incidents/a.md"), "one").unwrap();
+        assert_eq!(freshness(root, &config, &index), Freshness::Fresh);
+        std::fs::write(root.join("content/incidents/a.md"), "two").unwrap();
+        assert_eq!(freshness(root, &config, &index), Freshness::Stale);
+    }
+}
