@@ -3,13 +3,15 @@
 
 use castor::build;
 
-use crate::helpers::{castor_in, repo};
+use crate::helpers::repo;
 
 #[test]
 fn the_shipped_content_builds_without_errors_or_warnings() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("site");
-    let run = castor_in(&repo(), &["build", "--output", target.to_str().unwrap()]).success();
+    let run = crate::helpers::Knowledge::copy()
+        .castor(&["build", "--output", target.to_str().unwrap()])
+        .success();
     assert_eq!(run.stderr, "", "warnings or errors");
     assert!(target.join("about/index.html").is_file());
 }

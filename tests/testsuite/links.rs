@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::{castor_in, html_files, links_in, repo};
+use crate::helpers::{html_files, links_in};
 
 /// The file a relative link from `page` points at, and its fragment.
 fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
@@ -79,7 +79,9 @@ fn check_site(out: &Path) -> usize {
 fn every_internal_link_of_the_knowledge_base_resolves() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("site");
-    castor_in(&repo(), &["build", "--output", target.to_str().unwrap()]).success();
+    crate::helpers::Knowledge::copy()
+        .castor(&["build", "--output", target.to_str().unwrap()])
+        .success();
     let checked = check_site(&target);
     assert!(checked > 1000, "only {checked} links checked");
 }
