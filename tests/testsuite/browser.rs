@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+use crate::helpers::Knowledge;
 use crate::helpers::{FileServer, castor_in};
-use crate::search::Knowledge;
 
 /// chromedriver on a free port, killed when dropped.
 struct Driver {

@@ -57,6 +57,44 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A copy of the repository's book.toml and content in a fresh directory,
+/// so a test can edit it and owns its `.castor/` (build lock and search
+/// index): tests building the repository itself would race for its lock.
+pub struct Knowledge {
+    pub dir: tempfile::TempDir,
+}
+
+impl Knowledge {
+    pub fn copy() -> Knowledge {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::copy(repo().join("book.toml"), dir.path().join("book.toml")).unwrap();
+        for entry in walkdir::WalkDir::new(repo().join("content")) {
+            let entry = entry.unwrap();
+            let target = dir.path().join(entry.path().strip_prefix(repo()).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+        Knowledge { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn castor(&self, args: &[&str]) -> Run {
+        castor_in(self.root(), args)
+    }
+
+    pub fn search(&self, args: &[&str]) -> Run {
+        let mut all = vec!["search"];
+        all.extend_from_slice(args);
+        castor_in(self.root(), &all)
+    }
+}
+
 /// What a castor run printed and returned.
 pub struct Run {
     pub code: i32,

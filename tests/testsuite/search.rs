@@ -2,42 +2,7 @@
 //! language, filters, typo tolerance, `--similar`, `--json`, and the
 //! rebuild of a stale index.
 
-use std::path::Path;
-
-use crate::helpers::{Run, castor_in, repo};
-
-/// A copy of the repository's book.toml and content in a fresh directory,
-/// so a test can edit it and owns its `.castor/index`.
-pub struct Knowledge {
-    pub dir: tempfile::TempDir,
-}
-
-impl Knowledge {
-    pub fn copy() -> Knowledge {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::copy(repo().join("book.toml"), dir.path().join("book.toml")).unwrap();
-        for entry in walkdir::WalkDir::new(repo().join("content")) {
-            let entry = entry.unwrap();
-            let target = dir.path().join(entry.path().strip_prefix(repo()).unwrap());
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&target).unwrap();
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-        Knowledge { dir }
-    }
-
-    pub fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn search(&self, args: &[&str]) -> Run {
-        let mut all = vec!["search"];
-        all.extend_from_slice(args);
-        castor_in(self.root(), &all)
-    }
-}
+use crate::helpers::{Knowledge, Run, castor_in};
 
 /// The titles of a text result list, in order.
 fn titles(run: &Run) -> Vec<String> {
