@@ -40,10 +40,9 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads book.toml and the content tree and links them, whatever problems
-/// the content has; only a bad book.toml stops it.
-pub fn load_all(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
-    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+/// Reads the content tree under `root` and links it, whatever problems the
+/// content has.
+pub fn load_all(root: &Path, config: Config, include_drafts: bool) -> Loaded {
     let include_drafts = include_drafts || config.build.drafts;
     let options = LoadOptions {
         config: &config,
@@ -53,13 +52,13 @@ pub fn load_all(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
     let (site, link_problems) = site::build(config, content);
     diagnostics.extend(link_problems);
     crate::diagnostic::sort(&mut diagnostics);
-    Ok(Loaded { site, diagnostics })
+    Loaded { site, diagnostics }
 }
 
 /// Like [`load_all`], but any content error is a failure, with every
 /// problem of the tree in it.
-pub fn load(root: &Path, include_drafts: bool) -> Result<Loaded, Failure> {
-    let loaded = load_all(root, include_drafts)?;
+pub fn load(root: &Path, config: Config, include_drafts: bool) -> Result<Loaded, Failure> {
+    let loaded = load_all(root, config, include_drafts);
     if loaded.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Content(loaded.diagnostics));
     }
@@ -110,7 +109,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         incidents,
         advice,
         warnings,
-    } = render_site(root, options.drafts, true)?;
+    } = render_site(root, &config, options.drafts, true)?;
     output::write(&target, &files).map_err(Failure::Io)?;
     Ok(Report {
         files: files.len(),
@@ -138,19 +137,23 @@ pub struct Rendered {
 /// `build` writes and what `serve` serves. With `write_index`, the tantivy
 /// index for `castor search` is written too, on its own thread beside
 /// rendering, so it adds little to the wall time.
-pub fn render_site(root: &Path, drafts: bool, write_index: bool) -> Result<Rendered, Failure> {
-    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+pub fn render_site(
+    root: &Path,
+    config: &Config,
+    drafts: bool,
+    write_index: bool,
+) -> Result<Rendered, Failure> {
     let theme =
         render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
     // Stamped before reading, so an edit made during the build leaves the
     // index stale rather than wrongly fresh.
-    let stamp = Stamp::of(root, &config);
-    let Loaded { site, diagnostics } = load(root, drafts)?;
+    let stamp = Stamp::of(root, config);
+    let Loaded { site, diagnostics } = load(root, config.clone(), drafts)?;
     let (files, indexed) = rayon::join(
         || render::render(&site, &theme),
         || {
             if write_index {
-                search::index::write(&search::index::dir(root, &config), &site, &stamp)?;
+                search::index::write(&search::index::dir(root, config), &site, &stamp)?;
             }
             anyhow::Ok(search::browser::files(&site))
         },
@@ -167,10 +170,9 @@ pub fn render_site(root: &Path, drafts: bool, write_index: bool) -> Result<Rende
 
 /// Writes the search index of the site under `root` without writing the
 /// site: what `castor search` does when the index is missing or stale.
-pub fn index(root: &Path) -> Result<(), Failure> {
-    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+pub fn index(root: &Path, config: &Config) -> Result<(), Failure> {
     let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
-    let stamp = Stamp::of(root, &config);
-    let Loaded { site, .. } = load(root, false)?;
-    search::index::write(&search::index::dir(root, &config), &site, &stamp).map_err(Failure::Io)
+    let stamp = Stamp::of(root, config);
+    let Loaded { site, .. } = load(root, config.clone(), false)?;
+    search::index::write(&search::index::dir(root, config), &site, &stamp).map_err(Failure::Io)
 }

@@ -94,7 +94,9 @@ impl ServeArgs {
 /// Builds the site in memory; on failure the previous files stay served.
 fn rebuild(root: &Path, state: &RwLock<State>, verbosity: Verbosity) {
     let start = Instant::now();
-    let result = build::render_site(root, true, false);
+    let result = crate::config::Config::load(root)
+        .map_err(|d| Failure::Config(vec![d]))
+        .and_then(|config| build::render_site(root, &config, true, false));
     let mut state = state.write().unwrap_or_else(|e| e.into_inner());
     state.generation += 1;
     match result {
@@ -264,7 +266,9 @@ fn site_path(path: &str) -> Option<String> {
     (!bad).then_some(decoded)
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// Decodes `%XX` escapes of a URL path; `None` for a malformed escape or
+/// bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -103,7 +103,7 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
                 .get(&i.category)
                 .map_or(i.category.as_str(), |c| c.name.as_str()),
             kind: "incident",
-            summary: shorten(&i.summary),
+            summary: super::cut_at_word(&i.summary, SUMMARY_CHARS),
         });
         category.push(
             categories
@@ -130,7 +130,7 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
             date: String::new(),
             category: "",
             kind: "advice",
-            summary: shorten(&a.summary),
+            summary: super::cut_at_word(&a.summary, SUMMARY_CHARS),
         });
         category.push(-1);
         year.push(0);
@@ -219,15 +219,6 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 
 fn shard_key(term: &str) -> String {
     term.chars().take(SHARD_PREFIX).collect()
-}
-
-fn shorten(text: &str) -> String {
-    if text.chars().count() <= SUMMARY_CHARS {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(SUMMARY_CHARS).collect();
-    let end = cut.rfind(' ').unwrap_or(cut.len());
-    format!("{}…", &cut[..end])
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ impl SearchArgs {
             if verbosity != Verbosity::Quiet {
                 eprintln!("Rebuilding the search index: {}.", freshness.reason());
             }
-            crate::build::index(&root)
+            crate::build::index(&root, &config)
                 .map_err(|f| cli::report_failure(&root, &f, "cannot search"))?;
         }
         let opened = index::open(&dir).map_err(|e| {

@@ -15,3 +15,14 @@ pub mod stamp;
 
 pub use query::{Hit, Outcome, Request};
 pub use stamp::{Freshness, Stamp};
+
+/// The first `max` characters of `text`, cut at a word boundary, with an
+/// ellipsis when anything was cut.
+fn cut_at_word(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let end = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", &cut[..end])
+}

@@ -285,7 +285,7 @@ fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGener
         .find(|s| !s.highlighted().is_empty())
         .unwrap_or(&snippets[0]);
     let (snippet, highlights) = if best.fragment().is_empty() {
-        (start_of(&text(f.body)), Vec::new())
+        (super::cut_at_word(&text(f.body), SNIPPET_CHARS), Vec::new())
     } else {
         (
             best.fragment().to_string(),
@@ -311,16 +311,6 @@ fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGener
         snippet,
         highlights,
     }
-}
-
-/// The first characters of `text`, cut at a word boundary.
-fn start_of(text: &str) -> String {
-    if text.chars().count() <= SNIPPET_CHARS {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(SNIPPET_CHARS).collect();
-    let end = cut.rfind(' ').unwrap_or(cut.len());
-    format!("{}…", &cut[..end])
 }
 
 /// The query's words without operators, field prefixes or punctuation,

@@ -214,12 +214,13 @@ fn serve_one(dir: &Path, mut stream: std::net::TcpStream) {
     let mut parts = request.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let path = percent_decode(path.trim_start_matches('/'));
+    let decoded = castor::serve::percent_decode(path.trim_start_matches('/'));
+    let path = decoded.clone().unwrap_or_default();
     let mut file = dir.join(&path);
     if path.is_empty() || path.ends_with('/') {
         file = file.join("index.html");
     }
-    let safe = !path.split('/').any(|p| p == "..");
+    let safe = decoded.is_some() && !path.split('/').any(|p| p == "..");
     let (status, body) = match std::fs::read(&file) {
         Ok(bytes) if method == "GET" && safe => ("200 OK", bytes),
         _ if method != "GET" => ("405 Method Not Allowed", Vec::new()),
@@ -238,23 +239,4 @@ fn serve_one(dir: &Path, mut stream: std::net::TcpStream) {
         body.len()
     );
     let _ = stream.write_all(&body);
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = text.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

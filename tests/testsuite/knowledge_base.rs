@@ -18,7 +18,12 @@ fn the_shipped_content_builds_without_errors_or_warnings() {
 
 #[test]
 fn the_shipped_content_keeps_its_link_rules() {
-    let loaded = build::load(&repo(), false).unwrap_or_else(|_| panic!("content has errors"));
+    let loaded = build::load(
+        &repo(),
+        castor::config::Config::load(&repo()).unwrap(),
+        false,
+    )
+    .unwrap_or_else(|_| panic!("content has errors"));
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     let site = loaded.site;
     assert!(
