@@ -2,7 +2,7 @@
 //! `castor check` is the same pipeline without the output stage.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
@@ -11,6 +11,7 @@ use crate::output;
 use crate::render::{self, OutputFile};
 use crate::search::{self, Stamp};
 use crate::site::{self, Site};
+use crate::timings::Timings;
 
 /// Why a build stopped; each kind has its exit code.
 #[derive(Debug)]
@@ -42,14 +43,14 @@ pub struct Loaded {
 
 /// Reads the content tree under `root` and links it, whatever problems the
 /// content has.
-pub fn load_all(root: &Path, config: Config, include_drafts: bool) -> Loaded {
+pub fn load_all(root: &Path, config: Config, include_drafts: bool, timings: &Timings) -> Loaded {
     let include_drafts = include_drafts || config.build.drafts;
     let options = LoadOptions {
         config: &config,
         include_drafts,
     };
-    let (content, mut diagnostics) = content::load(root, &options);
-    let (site, link_problems) = site::build(config, content);
+    let (content, mut diagnostics) = timings.time("load", || content::load(root, &options));
+    let (site, link_problems) = timings.time("site graph", || site::build(config, content));
     diagnostics.extend(link_problems);
     crate::diagnostic::sort(&mut diagnostics);
     Loaded { site, diagnostics }
@@ -57,8 +58,13 @@ pub fn load_all(root: &Path, config: Config, include_drafts: bool) -> Loaded {
 
 /// Like [`load_all`], but any content error is a failure, with every
 /// problem of the tree in it.
-pub fn load(root: &Path, config: Config, include_drafts: bool) -> Result<Loaded, Failure> {
-    let loaded = load_all(root, config, include_drafts);
+pub fn load(
+    root: &Path,
+    config: Config,
+    include_drafts: bool,
+    timings: &Timings,
+) -> Result<Loaded, Failure> {
+    let loaded = load_all(root, config, include_drafts, timings);
     if loaded.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Content(loaded.diagnostics));
     }
@@ -78,18 +84,20 @@ pub struct Options {
 #[derive(Debug)]
 pub struct Report {
     pub files: usize,
+    pub written: output::Written,
     pub pages: usize,
     pub incidents: usize,
     pub advice: usize,
     pub output: PathBuf,
     pub elapsed: Duration,
     pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
 }
 
 /// Builds the site under `root`. Nothing is written unless every stage
 /// succeeded.
 pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
-    let start = Instant::now();
+    let timings = Timings::new();
     // The output directory is checked from book.toml before the content is
     // read, so a dangerous setting is refused before any work.
     let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
@@ -109,10 +117,13 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         incidents,
         advice,
         warnings,
-    } = render_site(root, &config, options.drafts, true)?;
-    output::write(&target, &files).map_err(Failure::Io)?;
+    } = render_site(root, &config, options.drafts, true, &timings)?;
+    let written = timings
+        .time("write", || output::write(&target, &files))
+        .map_err(Failure::Io)?;
     Ok(Report {
         files: files.len(),
+        written,
         pages: files
             .iter()
             .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
@@ -120,8 +131,9 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         incidents,
         advice,
         output: target.display,
-        elapsed: start.elapsed(),
+        elapsed: timings.elapsed(),
         warnings,
+        timings,
     })
 }
 
@@ -142,24 +154,37 @@ pub fn render_site(
     config: &Config,
     drafts: bool,
     write_index: bool,
+    timings: &Timings,
 ) -> Result<Rendered, Failure> {
-    let theme =
-        render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
+    let theme = timings
+        .time("theme", || render::theme::load(root, &config.build.theme))
+        .map_err(|d| Failure::Config(vec![d]))?;
     // Stamped before reading, so an edit made during the build leaves the
     // index stale rather than wrongly fresh.
     let stamp = Stamp::of(root, config);
-    let Loaded { site, diagnostics } = load(root, config.clone(), drafts)?;
-    let (files, indexed) = rayon::join(
-        || render::render(&site, &theme),
-        || {
+    let Loaded { site, diagnostics } = load(root, config.clone(), drafts, timings)?;
+    // The tantivy index is written by threads of its own, beside the
+    // rayon pool that renders the pages and the browser index.
+    let (files, indexed) = std::thread::scope(|scope| {
+        let indexed = scope.spawn(|| {
             if write_index {
-                search::index::write(&search::index::dir(root, config), &site, &stamp)?;
+                timings.time("tantivy index", || {
+                    search::index::write(&search::index::dir(root, config), &site, &stamp)
+                })?;
             }
-            anyhow::Ok(search::browser::files(&site))
-        },
-    );
-    let mut files = files.map_err(|d| Failure::Config(vec![d]))?;
-    files.extend(indexed.map_err(Failure::Io)?);
+            anyhow::Ok(())
+        });
+        let files = timings
+            .time("render", || render::render(&site, &theme))
+            .map(|mut files| {
+                files.extend(timings.time("browser index", || search::browser::files(&site)));
+                files
+            });
+        (files, indexed.join())
+    });
+    let files = files.map_err(|d| Failure::Config(vec![d]))?;
+    let indexed = indexed.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    indexed.map_err(Failure::Io)?;
     Ok(Rendered {
         files,
         incidents: site.incidents.len(),
@@ -173,6 +198,6 @@ pub fn render_site(
 pub fn index(root: &Path, config: &Config) -> Result<(), Failure> {
     let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
     let stamp = Stamp::of(root, config);
-    let Loaded { site, .. } = load(root, config.clone(), false)?;
+    let Loaded { site, .. } = load(root, config.clone(), false, &Timings::new())?;
     search::index::write(&search::index::dir(root, config), &site, &stamp).map_err(Failure::Io)
 }

@@ -86,6 +86,9 @@ pub struct BuildArgs {
     /// Replace the output directory even if castor did not create it.
     #[arg(long)]
     pub force: bool,
+    /// Print the wall time of each stage (load, site graph, render, indexes, write).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 impl BuildArgs {
@@ -112,8 +115,15 @@ impl BuildArgs {
                         report.elapsed.as_secs_f64()
                     );
                     if verbosity == Verbosity::Verbose {
-                        println!("{} files written", report.files);
+                        let w = report.written;
+                        println!(
+                            "{} files: {} written, {} unchanged; {} stale files removed",
+                            report.files, w.written, w.unchanged, w.removed
+                        );
                     }
+                }
+                if self.timings {
+                    print!("{}", report.timings.table());
                 }
                 ExitCode::SUCCESS
             }

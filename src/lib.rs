@@ -20,3 +20,4 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;
+pub mod timings;

@@ -96,7 +96,9 @@ fn rebuild(root: &Path, state: &RwLock<State>, verbosity: Verbosity) {
     let start = Instant::now();
     let result = crate::config::Config::load(root)
         .map_err(|d| Failure::Config(vec![d]))
-        .and_then(|config| build::render_site(root, &config, true, false));
+        .and_then(|config| {
+            build::render_site(root, &config, true, false, &crate::timings::Timings::new())
+        });
     let mut state = state.write().unwrap_or_else(|e| e.into_inner());
     state.generation += 1;
     match result {

@@ -14,8 +14,11 @@
 //! the site. Pagefind and elasticlunr were measured against this (see
 //! BENCHMARKS.md): too slow to build, or one file too big to download.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::render::{OutputFile, advice_url, incident_url};
@@ -67,31 +70,38 @@ struct Display<'a> {
     summary: String,
 }
 
+/// The text of one document, field by field, with each field's weight: a
+/// word in a title counts more than the same word in the body.
+type Fields<'a> = Vec<(&'a str, u32)>;
+
+/// Postings of a run of documents: per term, `(doc, weight)` in doc order.
+type Postings<'a> = FxHashMap<Cow<'a, str>, Vec<(u32, u32)>>;
+
+/// One term and its postings.
+type TermPostings<'p, 'a> = (&'p Cow<'a, str>, &'p Vec<(u32, u32)>);
+
 /// The files of the browser index for `site`.
 pub fn files(site: &Site) -> Vec<OutputFile> {
-    let mut postings: BTreeMap<String, BTreeMap<u32, u32>> = BTreeMap::new();
-    let mut displays = Vec::new();
     let categories: Vec<[&str; 2]> = site
         .config
         .categories
         .iter()
         .map(|(key, c)| [key.as_str(), c.name.as_str()])
         .collect();
-    let mut category = Vec::new();
-    let mut year = Vec::new();
-    let mut doc: u32 = 0;
+    let mut texts: Vec<Fields> = Vec::with_capacity(site.incidents.len() + site.advice.len());
+    let mut displays = Vec::with_capacity(texts.capacity());
+    let mut category = Vec::with_capacity(texts.capacity());
+    let mut year = Vec::with_capacity(texts.capacity());
     for i in &site.incidents {
-        let fields: [(&str, u32); 5] = [
+        let mut fields: Fields = vec![
             (&i.title, 8),
             (&i.company, 8),
             (&i.root_cause, 4),
             (&i.summary, 2),
             (&i.body.text, 1),
         ];
-        add(&mut postings, doc, &fields);
-        for text in i.tags.iter().chain(&i.lessons) {
-            add(&mut postings, doc, &[(text, 3)]);
-        }
+        fields.extend(i.tags.iter().chain(&i.lessons).map(|t| (t.as_str(), 3)));
+        texts.push(fields);
         displays.push(Display {
             url: incident_url(&i.slug),
             title: &i.title,
@@ -112,17 +122,11 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
                 .map_or(-1, |p| p as i64),
         );
         year.push(i.date.year);
-        doc += 1;
     }
     for a in &site.advice {
-        add(
-            &mut postings,
-            doc,
-            &[(&a.title, 8), (&a.summary, 2), (&a.body.text, 1)],
-        );
-        for tag in &a.tags {
-            add(&mut postings, doc, &[(tag, 3)]);
-        }
+        let mut fields: Fields = vec![(&a.title, 8), (&a.summary, 2), (&a.body.text, 1)];
+        fields.extend(a.tags.iter().map(|t| (t.as_str(), 3)));
+        texts.push(fields);
         displays.push(Display {
             url: advice_url(&a.slug),
             title: &a.title,
@@ -134,91 +138,122 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
         });
         category.push(-1);
         year.push(0);
-        doc += 1;
     }
 
-    let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
-    for (term, docs) in &postings {
-        let mut list = Vec::with_capacity(docs.len() * 2);
-        let mut last = 0;
-        for (&d, &weight) in docs {
-            list.push(d - last);
-            list.push(weight);
-            last = d;
-        }
-        shards
-            .entry(shard_key(term))
-            .or_default()
-            .insert(term.as_str(), list);
-    }
-    let mut files = Vec::new();
-    let json = |path: String, value: &dyn erased::Json| OutputFile {
-        path: path.into(),
-        bytes: value.bytes(),
-    };
-    files.push(json(
+    let postings = postings(&texts);
+    let mut terms: Vec<TermPostings> = postings.iter().collect();
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let shards: Vec<(&str, &[TermPostings])> = terms
+        .chunk_by(|a, b| shard_key(a.0) == shard_key(b.0))
+        .map(|run| (shard_key(run[0].0), run))
+        .collect();
+    let mut files = vec![json(
         format!("{DIR}/meta.json"),
         &Meta {
             version: VERSION,
             docs: displays.len(),
             chunk: CHUNK,
             prefix: SHARD_PREFIX,
-            shards: shards.keys().map(String::as_str).collect(),
+            shards: shards.iter().map(|(key, _)| *key).collect(),
             categories: categories.clone(),
             category,
             year,
             stop_words: STOP_WORDS,
         },
-    ));
-    for (key, terms) in &shards {
-        files.push(json(format!("{DIR}/t/{key}.json"), terms));
-    }
-    for (n, chunk) in displays.chunks(CHUNK).enumerate() {
-        files.push(json(format!("{DIR}/d/{n}.json"), &chunk));
-    }
+    )];
+    files.par_extend(shards.par_iter().map(|(key, run)| {
+        let terms: BTreeMap<&str, Vec<u32>> = run
+            .iter()
+            .map(|(term, docs)| (term.as_ref(), delta_encode(docs)))
+            .collect();
+        json(format!("{DIR}/t/{key}.json"), &terms)
+    }));
+    files.par_extend(
+        displays
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(n, chunk)| json(format!("{DIR}/d/{n}.json"), &chunk)),
+    );
     files
 }
 
-/// Serializing to JSON bytes through a trait object, so `files` can hand
-/// differently typed values to one closure.
-mod erased {
-    pub trait Json {
-        fn bytes(&self) -> Vec<u8>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn bytes(&self) -> Vec<u8> {
-            // Maps with string keys, strings and numbers always serialize.
-            serde_json::to_vec(self).unwrap_or_default()
-        }
-    }
+/// The postings of every document, counted in parallel over runs of
+/// documents and joined in order, so each list stays sorted by document.
+fn postings<'a>(texts: &[Fields<'a>]) -> Postings<'a> {
+    texts
+        .par_iter()
+        .enumerate()
+        .with_min_len(64)
+        .fold(Postings::default, |mut postings, (doc, fields)| {
+            // Per word: its weight, and the last field that added to it.
+            let mut weights: FxHashMap<Cow<str>, (u32, usize)> = FxHashMap::default();
+            for (field, &(text, weight)) in fields.iter().enumerate() {
+                for word in words(text) {
+                    let (total, last) = weights.entry(word).or_insert((0, usize::MAX));
+                    // A word repeated in one field counts once, so long
+                    // bodies do not drown short titles.
+                    if *last != field {
+                        *total += weight;
+                        *last = field;
+                    }
+                }
+            }
+            let doc = u32::try_from(doc).unwrap_or(u32::MAX);
+            for (word, (weight, _)) in weights {
+                postings.entry(word).or_default().push((doc, weight));
+            }
+            postings
+        })
+        .reduce(Postings::default, |mut left, right| {
+            for (word, docs) in right {
+                left.entry(word).or_default().extend(docs);
+            }
+            left
+        })
 }
 
-/// Adds each field's words to the postings of `doc`, weighted: a word in a
-/// title counts more than the same word in the body. A word repeated in
-/// one field counts once, so long bodies do not drown short titles.
-fn add(postings: &mut BTreeMap<String, BTreeMap<u32, u32>>, doc: u32, fields: &[(&str, u32)]) {
-    for &(text, weight) in fields {
-        let mut seen = std::collections::HashSet::new();
-        for word in words(text) {
-            if seen.insert(word.clone()) {
-                *postings.entry(word).or_default().entry(doc).or_default() += weight;
-            }
-        }
+/// A posting list as the page reads it: `[doc delta, weight, ...]`.
+fn delta_encode(docs: &[(u32, u32)]) -> Vec<u32> {
+    let mut list = Vec::with_capacity(docs.len() * 2);
+    let mut last = 0;
+    for &(doc, weight) in docs {
+        list.push(doc - last);
+        list.push(weight);
+        last = doc;
+    }
+    list
+}
+
+fn json(path: String, value: &impl Serialize) -> OutputFile {
+    OutputFile {
+        path: path.into(),
+        // Maps with string keys, strings and numbers always serialize.
+        bytes: serde_json::to_vec(value).unwrap_or_default(),
     }
 }
 
 /// Lowercased alphanumeric runs of two characters or more, without stop
 /// words: the same rule as `words()` in search.js.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+pub fn words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(str::to_lowercase)
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .filter(|w| w.chars().nth(1).is_some())
+        .map(|w| {
+            if w.chars().any(char::is_uppercase) {
+                Cow::Owned(w.to_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            }
+        })
+        .filter(|w| !STOP_WORDS.contains(&w.as_ref()))
 }
 
-fn shard_key(term: &str) -> String {
-    term.chars().take(SHARD_PREFIX).collect()
+/// The first [`SHARD_PREFIX`] characters of `term`.
+fn shard_key(term: &str) -> &str {
+    let end = term
+        .char_indices()
+        .nth(SHARD_PREFIX)
+        .map_or(term.len(), |(at, _)| at);
+    &term[..end]
 }
 
 #[cfg(test)]
@@ -227,7 +262,7 @@ mod tests {
 
     #[test]
     fn words_drop_stop_words_and_single_letters() {
-        let found: Vec<String> = words("The BGP route, a withdrawal of Facebook’s").collect();
+        let found: Vec<Cow<str>> = words("The BGP route, a withdrawal of Facebook’s").collect();
         assert_eq!(found, ["bgp", "route", "withdrawal", "facebook"]);
     }
 

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use rustc_hash::FxHashSet;
 use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
@@ -17,7 +18,7 @@ use crate::site::Site;
 
 /// One indexing thread: rendering runs beside it on every other core, and
 /// one thread indexes 10,000 incidents in about a second.
-const WRITER_THREADS: usize = 1;
+const WRITER_THREADS: usize = 2;
 const WRITER_BUDGET_BYTES: usize = 200_000_000;
 
 /// The index directory of the site under `root`.
@@ -69,6 +70,7 @@ fn remove_if_present(dir: &Path) -> anyhow::Result<()> {
 fn fill(dir: &Path, site: &Site) -> tantivy::Result<()> {
     let (schema, f) = schema::build();
     let index = Index::create_in_dir(dir, schema)?;
+    super::stem::register(&index);
     let mut writer: IndexWriter =
         index.writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET_BYTES)?;
     for incident in &site.incidents {
@@ -95,7 +97,7 @@ fn fill(dir: &Path, site: &Site) -> tantivy::Result<()> {
         );
         add_words(&mut doc, &f, &incident.lessons);
         add_words(&mut doc, &f, &incident.tags);
-        add_words(&mut doc, &f, &[&incident.body.text]);
+        doc.add_text(f.words, distinct_words(&incident.body.text));
         writer.add_document(doc)?;
     }
     for advice in &site.advice {
@@ -108,7 +110,7 @@ fn fill(dir: &Path, site: &Site) -> tantivy::Result<()> {
         doc.add_text(f.url, advice_url(&advice.slug));
         add_words(&mut doc, &f, &[&advice.title]);
         add_words(&mut doc, &f, &advice.tags);
-        add_words(&mut doc, &f, &[&advice.body.text]);
+        doc.add_text(f.words, distinct_words(&advice.body.text));
         writer.add_document(doc)?;
     }
     writer.commit()?;
@@ -128,6 +130,21 @@ fn add_words<S: AsRef<str>>(doc: &mut TantivyDocument, f: &Fields, texts: &[S]) 
     }
 }
 
+/// Each word of `text` once. The `words` field only records which
+/// documents hold a word, so indexing a body's repeats would change
+/// nothing but the time it takes.
+fn distinct_words(text: &str) -> String {
+    let mut seen = FxHashSet::default();
+    let mut out = String::with_capacity(text.len() / 2);
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if !word.is_empty() && seen.insert(word) {
+            out.push_str(word);
+            out.push(' ');
+        }
+    }
+    out
+}
+
 /// An index opened read-only, with its field handles.
 pub struct Opened {
     pub index: Index,
@@ -141,6 +158,7 @@ pub struct Opened {
 pub fn open(dir: &Path) -> anyhow::Result<Opened> {
     let index =
         Index::open_in_dir(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    super::stem::register(&index);
     let schema = index.schema();
     let fields = schema::fields_of(&schema)
         .with_context(|| format!("{} lacks a field castor needs", dir.display()))?;

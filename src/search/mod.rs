@@ -12,6 +12,7 @@ pub mod index;
 pub mod query;
 pub mod schema;
 pub mod stamp;
+mod stem;
 
 pub use query::{Hit, Outcome, Request};
 pub use stamp::{Freshness, Stamp};

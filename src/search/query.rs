@@ -160,10 +160,17 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
     let highlight = parser
         .parse_query(&suggestions.join(" OR "))
         .unwrap_or_else(|_| Box::new(AllQuery));
+    // The fuzzy terms decide what matches; the close spellings, searched
+    // like a query of their own, decide the order, so a title or company
+    // that holds the word ranks above a passing mention in a body.
+    let ranked = Box::new(BooleanQuery::new(vec![
+        (Occur::Must, fuzzy),
+        (Occur::Should, highlight.box_clone()),
+    ]));
     let hits = run(
         &searcher,
         f,
-        filtered(fuzzy, f, request),
+        filtered(ranked, f, request),
         &*highlight,
         request,
     )?;

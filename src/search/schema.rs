@@ -1,7 +1,7 @@
 //! The tantivy schema: one document per incident or advice page.
 //!
-//! Text fields go through tantivy's `en_stem` tokenizer (lowercase, English
-//! stemmer), so "certificates" finds "certificate". Filter fields (kind,
+//! Text fields go through the `en_stem` pipeline (lowercase, English
+//! stemmer; see [`super::stem`]), so "certificates" finds "certificate". Filter fields (kind,
 //! category, company, tags) are raw terms matched exactly; the year is a
 //! number, so `--since`/`--until` are range queries.
 
@@ -11,10 +11,9 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are filled changes, so an
 /// index written by another castor is rebuilt instead of misread.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
-/// The stemming tokenizer tantivy registers by default.
-const TOKENIZER: &str = "en_stem";
+const TOKENIZER: &str = super::stem::NAME;
 
 /// Every field, by handle.
 #[derive(Debug, Clone, Copy)]

@@ -1,9 +1,11 @@
 //! Related incidents: the explicit `related` list first, then the incidents
 //! sharing the most advice, tags, company and category.
 //!
-//! Scores are counted through the taxonomies' incident lists (inverted maps),
-//! so the cost grows with the number of shared terms, not with the square of
-//! the number of incidents.
+//! Scores are counted through the taxonomies' incident lists (inverted maps).
+//! A tag shared by thousands of incidents would still make the whole count
+//! quadratic, so each list contributes only the [`WINDOW`] incidents nearest
+//! in time on either side: the cost per incident is bounded by its number of
+//! terms, whatever the size of the site.
 
 use rayon::prelude::*;
 
@@ -14,6 +16,8 @@ const ADVICE_WEIGHT: u32 = 3;
 const TAG_WEIGHT: u32 = 2;
 const COMPANY_WEIGHT: u32 = 2;
 const CATEGORY_WEIGHT: u32 = 1;
+/// Incidents taken from each shared list on either side of the one at hand.
+const WINDOW: usize = 64;
 
 /// Completes every incident's `related` list up to [`MAX_RELATED`].
 pub fn fill(
@@ -37,7 +41,7 @@ pub fn fill(
             |(scores, touched), i| {
                 let l = &links[i];
                 let mut add = |list: &[usize], weight: u32| {
-                    for &j in list {
+                    for &j in nearest(list, i) {
                         if scores[j] == 0 {
                             touched.push(j);
                         }
@@ -84,6 +88,13 @@ pub fn fill(
     }
 }
 
+/// The part of `list` (in incident order, so in time order) within
+/// [`WINDOW`] places of where `i` falls.
+fn nearest(list: &[usize], i: usize) -> &[usize] {
+    let at = list.partition_point(|&j| j < i);
+    &list[at.saturating_sub(WINDOW)..(at + WINDOW + 1).min(list.len())]
+}
+
 /// Tops up a short list with the incidents nearest in time in the same
 /// category.
 fn fill_from_category(i: usize, same_category: &[usize], related: &mut Vec<usize>) {
@@ -106,5 +117,21 @@ fn fill_from_category(i: usize, same_category: &[usize], related: &mut Vec<usize
         if j != i && !related.contains(&j) {
             related.push(j);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_gives_only_the_nearest_on_either_side() {
+        let list: Vec<usize> = (0..10_000).step_by(2).collect();
+        let near = nearest(&list, 5_000);
+        assert_eq!(near.len(), 2 * WINDOW + 1);
+        assert_eq!(near[WINDOW], 5_000);
+        assert_eq!(near[0], 5_000 - 2 * WINDOW);
+        assert_eq!(nearest(&list, 0), &list[..=WINDOW]);
+        assert_eq!(nearest(&list[..3], 2), &list[..3]);
     }
 }

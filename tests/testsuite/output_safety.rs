@@ -68,6 +68,60 @@ fn replaces_its_own_output_whole() {
     assert!(!site.path(".public.castor-old").exists());
 }
 
+/// The numbers of `--verbose`'s "N files: W written, U unchanged; R stale
+/// files removed" line.
+fn written(run: &crate::helpers::Run) -> [usize; 4] {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains(" written, "))
+        .unwrap_or_else(|| panic!("no file counts in {}", run.stdout));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    numbers.try_into().unwrap()
+}
+
+#[test]
+fn rebuilds_write_only_the_files_that_changed() {
+    let site = Fixture::new("basic");
+    let first = site.castor(&["build", "--verbose"]).success();
+    let [files, new, unchanged, removed] = written(&first);
+    assert_eq!((new, unchanged, removed), (files, 0, 0));
+    site.write("public/stray.html", "left by hand");
+    let page = "public/incidents/2021-10-04-acme-bgp/index.html";
+    let before = std::fs::metadata(site.path(page))
+        .unwrap()
+        .modified()
+        .unwrap();
+
+    let again = site.castor(&["build", "--verbose"]).success();
+    assert_eq!(written(&again), [files, 0, files, 1]);
+    assert!(!site.path("public/stray.html").exists());
+    let after = std::fs::metadata(site.path(page))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "an unchanged page is not rewritten");
+
+    let acme = site.read("content/incidents/2021-10-04-acme-bgp.md");
+    site.write(
+        "content/incidents/2021-10-04-acme-bgp.md",
+        acme.replacen("BGP", "Border Gateway Protocol", 1),
+    );
+    let edited = site.castor(&["build", "--verbose"]).success();
+    let [_, new, unchanged, _] = written(&edited);
+    assert!(new >= 1 && unchanged > 0, "{}", edited.stdout);
+    assert!(site.read(page).contains("Border Gateway Protocol"));
+    let leftovers: Vec<_> = walkdir::WalkDir::new(site.path("public"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().to_string_lossy().ends_with(".castor-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 #[test]
 fn a_second_build_while_one_runs_fails_fast() {
     let site = Fixture::new("basic");
