@@ -369,10 +369,18 @@ pub fn spread(meta: &Meta, rows: &[Spread], root: &str) -> Figure {
             x1 = x(min),
             x2 = x(max),
         );
+        let _ = write!(
+            svg,
+            r#"<rect class="median" x="{mx:.1}" y="{my:.1}" width="3" height="30"><title>{label}: median {med}</title></rect>"#,
+            mx = x(med) - 1.5,
+            med = format_duration(med),
+            my = cy - 15.0,
+            label = escape(&row.label),
+        );
         if row.points.len() <= MAX_DOTS {
             for (d, point) in row.points.iter().enumerate() {
                 // Three lanes, so equal durations stay visible side by side.
-                let lane = (d % 3) as f64 - 1.0;
+                let lane = [0.0, -1.0, 1.0][d % 3];
                 let _ = write!(
                     svg,
                     r#"<a href="{root}{url}" tabindex="-1"><circle class="dot" cx="{cx:.1}" cy="{dy:.1}" r="4.5"><title>{label}: {duration}</title></circle></a>"#,
@@ -385,14 +393,7 @@ pub fn spread(meta: &Meta, rows: &[Spread], root: &str) -> Figure {
                 );
             }
         }
-        let _ = write!(
-            svg,
-            r#"<rect class="median" x="{mx:.1}" y="{my:.1}" width="3" height="22"><title>{label}: median {med}</title></rect></g>"#,
-            mx = x(med) - 1.5,
-            med = format_duration(med),
-            my = cy - 11.0,
-            label = escape(&row.label),
-        );
+        svg.push_str("</g>");
     }
     svg.push_str("</svg>");
     Figure {

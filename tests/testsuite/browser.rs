@@ -11,7 +11,7 @@ use crate::helpers::Knowledge;
 use crate::helpers::{FileServer, castor_in};
 
 /// chromedriver on a free port, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -23,7 +23,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver() -> Driver {
+pub(crate) fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -46,14 +46,25 @@ fn start_driver() -> Driver {
 }
 
 async fn connect(driver: &Driver) -> Client {
+    connect_with(driver, &[]).await
+}
+
+/// A session whose Chromium also gets `extra` flags, such as
+/// `--force-dark-mode`.
+pub(crate) async fn connect_with(driver: &Driver, extra: &[&str]) -> Client {
+    let mut args = vec![
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+    ];
+    args.extend_from_slice(extra);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--disable-background-networking", "--disable-dev-shm-usage"],
-        }),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)

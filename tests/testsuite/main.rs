@@ -8,6 +8,7 @@ mod contributors;
 mod errors;
 mod helpers;
 mod insight;
+mod insight_browser;
 mod knowledge_base;
 mod links;
 mod output_safety;
