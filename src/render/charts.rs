@@ -134,23 +134,20 @@ pub fn bars(meta: &Meta, bars: &[Bar], root: &str) -> Figure {
             vy = y + 29.5,
         );
     }
-    svg.push_str("</svg>");
-    Figure {
-        id: meta.id,
-        title: meta.title,
+    let rows = bars
+        .iter()
+        .map(|b| Row {
+            label: b.label.clone(),
+            url: Some(b.url.clone()),
+            cells: vec![b.value.to_string()],
+        })
+        .collect();
+    close(
+        meta,
         svg,
-        table: Table {
-            head: vec![meta.subject.into(), meta.value.into()],
-            rows: bars
-                .iter()
-                .map(|b| Row {
-                    label: b.label.clone(),
-                    url: Some(b.url.clone()),
-                    cells: vec![b.value.to_string()],
-                })
-                .collect(),
-        },
-    }
+        vec![meta.subject.into(), meta.value.into()],
+        rows,
+    )
 }
 
 /// Columns left to right, each split into its series bottom up, with a
@@ -273,32 +270,24 @@ pub fn stacked(meta: &Meta, series: &[Series], columns: &[Column], root: &str) -
         }
     }
     svg.push_str(&legend);
-    svg.push_str("</svg>");
 
     let mut head = vec![meta.subject.to_string()];
     head.extend(shown.iter().map(|&s| series[s].name.clone()));
     head.push(meta.value.into());
-    Figure {
-        id: meta.id,
-        title: meta.title,
-        svg,
-        table: Table {
-            head,
-            rows: columns
+    let rows = columns
+        .iter()
+        .zip(&totals)
+        .map(|(c, total)| Row {
+            label: c.label.clone(),
+            url: c.url.clone(),
+            cells: shown
                 .iter()
-                .zip(&totals)
-                .map(|(c, total)| Row {
-                    label: c.label.clone(),
-                    url: c.url.clone(),
-                    cells: shown
-                        .iter()
-                        .map(|&s| c.values[s].to_string())
-                        .chain([total.to_string()])
-                        .collect(),
-                })
+                .map(|&s| c.values[s].to_string())
+                .chain([total.to_string()])
                 .collect(),
-        },
-    }
+        })
+        .collect();
+    close(meta, svg, head, rows)
 }
 
 /// Rows of durations on a logarithmic time axis: each row's range from
@@ -395,29 +384,22 @@ pub fn spread(meta: &Meta, rows: &[Spread], root: &str) -> Figure {
         }
         svg.push_str("</g>");
     }
-    svg.push_str("</svg>");
-    Figure {
-        id: meta.id,
-        title: meta.title,
-        svg,
-        table: Table {
-            head: [meta.subject, meta.value, "Shortest", "Median", "Longest"]
-                .map(String::from)
-                .to_vec(),
-            rows: rows
-                .iter()
-                .zip(summaries)
-                .map(|(r, summary)| Row {
-                    label: r.label.clone(),
-                    url: Some(r.url.clone()),
-                    cells: [r.points.len().to_string()]
-                        .into_iter()
-                        .chain(summary.map(format_duration))
-                        .collect(),
-                })
+    let head = [meta.subject, meta.value, "Shortest", "Median", "Longest"]
+        .map(String::from)
+        .to_vec();
+    let table = rows
+        .iter()
+        .zip(summaries)
+        .map(|(r, summary)| Row {
+            label: r.label.clone(),
+            url: Some(r.url.clone()),
+            cells: [r.points.len().to_string()]
+                .into_iter()
+                .chain(summary.map(format_duration))
                 .collect(),
-        },
-    }
+        })
+        .collect();
+    close(meta, svg, head, table)
 }
 
 /// The SVG's opening, with its title and description for screen readers.
@@ -428,6 +410,17 @@ fn open(meta: &Meta, height: f64, desc: &str) -> String {
         title = escape(meta.title),
         desc = escape(desc),
     )
+}
+
+/// Ends the SVG and pairs it with its table.
+fn close(meta: &Meta, mut svg: String, head: Vec<String>, rows: Vec<Row>) -> Figure {
+    svg.push_str("</svg>");
+    Figure {
+        id: meta.id,
+        title: meta.title,
+        svg,
+        table: Table { head, rows },
+    }
 }
 
 /// "Title: a, b, c." — what a screen reader says of the chart.

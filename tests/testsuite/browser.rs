@@ -23,7 +23,7 @@ impl Drop for Driver {
     }
 }
 
-pub(crate) fn start_driver() -> Driver {
+fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -93,17 +93,40 @@ async fn results(client: &Client) -> String {
         .unwrap()
 }
 
-#[test]
-#[ignore = "needs chromium and chromedriver; run by .ci/run"]
-fn the_search_page_finds_an_incident_as_the_reader_types() {
+/// The knowledge base built and served, with chromedriver and a runtime
+/// to drive it.
+pub(crate) struct Served {
+    pub kb: Knowledge,
+    pub server: FileServer,
+    pub driver: Driver,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+pub(crate) fn serve_knowledge() -> Served {
     let kb = Knowledge::copy();
     castor_in(kb.root(), &["build"]).success();
     let server = FileServer::start(kb.root().join("public"));
-    let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    Served {
+        kb,
+        server,
+        driver: start_driver(),
+        runtime: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    }
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run"]
+fn the_search_page_finds_an_incident_as_the_reader_types() {
+    // The site lives in the knowledge base's directory: keep it.
+    let Served {
+        kb: _kb,
+        server,
+        driver,
+        runtime,
+    } = serve_knowledge();
     runtime.block_on(async {
         let client = connect(&driver).await;
         // "/" on any page focuses the header box; the box leads to /search/.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use crate::browser::{connect_with, start_driver};
-use crate::helpers::{FileServer, Knowledge, castor_in};
+use crate::browser::{Served, connect_with, serve_knowledge};
+use crate::helpers::{FileServer, Knowledge};
 
 /// What the charts should hold, counted from the site castor loads.
 struct Expected {
@@ -311,15 +311,13 @@ async fn check_copy_button(client: &Client, server: &FileServer) {
 #[test]
 #[ignore = "needs chromium and chromedriver; run by .ci/run"]
 fn charts_timeline_and_copy_button_render_in_light_and_dark() {
-    let kb = Knowledge::copy();
-    castor_in(kb.root(), &["build"]).success();
+    let Served {
+        kb,
+        server,
+        driver,
+        runtime,
+    } = serve_knowledge();
     let want = expected(&kb);
-    let server = FileServer::start(kb.root().join("public"));
-    let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     runtime.block_on(async {
         let light = connect_with(&driver, &[]).await;
         check_pages(&light, &server, &want, "light").await;
