@@ -108,6 +108,7 @@ pub struct Row {
 
 /// Horizontal bars, each label above its bar, longest scale to the width.
 pub fn bars(meta: &Meta, bars: &[Bar], root: &str) -> Figure {
+    let root = escape(root);
     const ROW: f64 = 34.0;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
     let scale = (WIDTH - 48.0) / max;
@@ -122,7 +123,6 @@ pub fn bars(meta: &Meta, bars: &[Bar], root: &str) -> Figure {
         let _ = write!(
             svg,
             r#"<a href="{root}{url}" tabindex="-1"{class}><title>{label}: {value}</title><text x="0" y="{ty:.1}">{short}</text><rect class="bar" x="0" y="{by:.1}" width="{width:.1}" height="14"/><text class="value" x="{vx:.1}" y="{vy:.1}">{value}</text></a>"#,
-            root = escape(root),
             url = escape(&bar.url),
             class = colour_class(bar.colour),
             label = escape(&bar.label),
@@ -153,19 +153,14 @@ pub fn bars(meta: &Meta, bars: &[Bar], root: &str) -> Figure {
 /// Columns left to right, each split into its series bottom up, with a
 /// value axis and a legend of the series that have any value.
 pub fn stacked(meta: &Meta, series: &[Series], columns: &[Column], root: &str) -> Figure {
+    let root = escape(root);
     const LEFT: f64 = 34.0;
     const TOP: f64 = 10.0;
     const PLOT: f64 = 180.0;
     let totals: Vec<usize> = columns.iter().map(|c| c.values.iter().sum()).collect();
-    let step = nice_step(totals.iter().copied().max().unwrap_or(0));
-    let top = totals
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .div_ceil(step)
-        .max(1)
-        * step;
+    let highest = totals.iter().copied().max().unwrap_or(0);
+    let step = nice_step(highest);
+    let top = highest.div_ceil(step).max(1) * step;
     let scale = PLOT / top as f64;
     let slot = (WIDTH - LEFT) / columns.len().max(1) as f64;
     let bar = (slot * 0.7).min(56.0);
@@ -190,7 +185,6 @@ pub fn stacked(meta: &Meta, series: &[Series], columns: &[Column], root: &str) -
         let _ = write!(
             legend,
             r#"<a href="{root}{url}" tabindex="-1" class="cat-{c}"><rect class="seg" x="{x:.1}" y="{sy:.1}" width="12" height="12"/><text x="{tx:.1}" y="{ty:.1}">{name}</text></a>"#,
-            root = escape(root),
             url = escape(&item.url),
             c = item.colour,
             sy = y - 10.0,
@@ -237,8 +231,7 @@ pub fn stacked(meta: &Meta, series: &[Series], columns: &[Column], root: &str) -
         if let Some(url) = &column.url {
             let _ = write!(
                 svg,
-                r#"<a href="{}{}" tabindex="-1"><title>{label}: {total}</title>"#,
-                escape(root),
+                r#"<a href="{root}{}" tabindex="-1"><title>{label}: {total}</title>"#,
                 escape(url)
             );
         }
@@ -293,6 +286,7 @@ pub fn stacked(meta: &Meta, series: &[Series], columns: &[Column], root: &str) -
 /// Rows of durations on a logarithmic time axis: each row's range from
 /// shortest to longest, its median, and a dot per incident.
 pub fn spread(meta: &Meta, rows: &[Spread], root: &str) -> Figure {
+    let root = escape(root);
     const ROW: f64 = 40.0;
     const TOP: f64 = 6.0;
     const PLOT_LEFT: f64 = 170.0;
@@ -348,7 +342,6 @@ pub fn spread(meta: &Meta, rows: &[Spread], root: &str) -> Figure {
             svg,
             r#"<g class="cat-{c}"><a href="{root}{url}" tabindex="-1"><text x="0" y="{ly:.1}">{label} · {n}</text></a><text class="tick" x="0" y="{my:.1}">median {med}</text><line class="range" x1="{x1:.1}" x2="{x2:.1}" y1="{cy:.1}" y2="{cy:.1}"/>"#,
             c = row.colour,
-            root = escape(root),
             url = escape(&row.url),
             ly = cy - 2.0,
             label = escape(&cut_at_word(&row.label, 20)),
@@ -373,7 +366,6 @@ pub fn spread(meta: &Meta, rows: &[Spread], root: &str) -> Figure {
                 let _ = write!(
                     svg,
                     r#"<a href="{root}{url}" tabindex="-1"><circle class="dot" cx="{cx:.1}" cy="{dy:.1}" r="4.5"><title>{label}: {duration}</title></circle></a>"#,
-                    root = escape(root),
                     url = escape(&point.url),
                     cx = x(point.minutes),
                     dy = cy + lane * 5.0,
