@@ -322,7 +322,7 @@ fn render_code(code: &str, info: &str) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = Vec::with_capacity(text.len());
     tera::escape_html(text, &mut out).expect("writing to memory cannot fail");
     String::from_utf8(out).expect("escaping keeps UTF-8")

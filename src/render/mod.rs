@@ -2,8 +2,12 @@
 //! parallel. Every link between pages is relative, so the output works from
 //! any sub-path and from a plain file server.
 
+mod charts;
+mod citation;
 mod context;
+mod stats;
 pub mod theme;
+mod timeline;
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +45,8 @@ enum Job {
     Taxonomy(Taxonomy),
     Term(Taxonomy, usize),
     Search,
+    Stats,
+    Timeline,
     NotFound,
     Feed,
     Sitemap,
@@ -59,6 +65,8 @@ impl Job {
             Job::Taxonomy(t) => format!("{}/", t.dir()),
             Job::Term(t, i) => term_url(t, &site.terms(t)[i]),
             Job::Search => "search/".into(),
+            Job::Stats => "stats/".into(),
+            Job::Timeline => "timeline/".into(),
             Job::NotFound => "404.html".into(),
             Job::Feed => "feed.xml".into(),
             Job::Sitemap => "sitemap.xml".into(),
@@ -76,6 +84,8 @@ fn jobs(site: &Site) -> Vec<Job> {
         Job::Incidents,
         Job::AdviceList,
         Job::Search,
+        Job::Stats,
+        Job::Timeline,
         Job::NotFound,
         Job::Feed,
         Job::Sitemap,
@@ -126,6 +136,7 @@ struct Shared<'a> {
     site: &'a Site,
     theme: &'a Theme,
     cards: Vec<Value>,
+    stats: stats::Stats,
     base: Context,
 }
 
@@ -157,6 +168,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostic>
         site,
         theme,
         cards: cards(site),
+        stats: stats::Stats::of(site),
         base,
     };
     let jobs = jobs(site);
@@ -220,12 +232,17 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert_value("latest", card_list(&latest));
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
             ctx.insert("advice", &advice_items(site));
+            ctx.insert("charts", &shared.stats.summary(&root_of(&url)));
             "index.html"
         }
         Job::Incident(i) => {
             let links = &site.links[i];
             ctx.insert_value("incident", shared.cards[i].clone());
             ctx.insert("detail", &context::IncidentDetail::of(&site.incidents[i]));
+            ctx.insert(
+                "citation",
+                &citation::Citation::of(site, &site.incidents[i]),
+            );
             let advice: Vec<_> = advice_items(site)
                 .into_iter()
                 .enumerate()
@@ -295,6 +312,14 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
             ctx.insert("years", &term_items(site, Taxonomy::Year));
             "search.html"
+        }
+        Job::Stats => {
+            ctx.insert("charts", &shared.stats.all(&root_of(&url)));
+            "stats.html"
+        }
+        Job::Timeline => {
+            ctx.insert("years", &timeline::years(site, &shared.cards));
+            "timeline.html"
         }
         Job::NotFound => "404.html",
         Job::Feed => {

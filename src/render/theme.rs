@@ -56,6 +56,18 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/search.html"),
     ),
     (
+        "stats.html",
+        include_str!("../../themes/default/templates/stats.html"),
+    ),
+    (
+        "timeline.html",
+        include_str!("../../themes/default/templates/timeline.html"),
+    ),
+    (
+        "chart.html",
+        include_str!("../../themes/default/templates/chart.html"),
+    ),
+    (
         "404.html",
         include_str!("../../themes/default/templates/404.html"),
     ),
@@ -77,6 +89,10 @@ pub const DEFAULT_STATIC: &[(&str, &str)] = &[
     (
         "search.js",
         include_str!("../../themes/default/static/search.js"),
+    ),
+    (
+        "copy.js",
+        include_str!("../../themes/default/static/copy.js"),
     ),
 ];
 

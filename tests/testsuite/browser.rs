@@ -11,7 +11,7 @@ use crate::helpers::Knowledge;
 use crate::helpers::{FileServer, castor_in};
 
 /// chromedriver on a free port, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -46,14 +46,25 @@ fn start_driver() -> Driver {
 }
 
 async fn connect(driver: &Driver) -> Client {
+    connect_with(driver, &[]).await
+}
+
+/// A session whose Chromium also gets `extra` flags, such as
+/// `--force-dark-mode`.
+pub(crate) async fn connect_with(driver: &Driver, extra: &[&str]) -> Client {
+    let mut args = vec![
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+    ];
+    args.extend_from_slice(extra);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--disable-background-networking", "--disable-dev-shm-usage"],
-        }),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
@@ -82,17 +93,40 @@ async fn results(client: &Client) -> String {
         .unwrap()
 }
 
-#[test]
-#[ignore = "needs chromium and chromedriver; run by .ci/run"]
-fn the_search_page_finds_an_incident_as_the_reader_types() {
+/// The knowledge base built and served, with chromedriver and a runtime
+/// to drive it.
+pub(crate) struct Served {
+    pub kb: Knowledge,
+    pub server: FileServer,
+    pub driver: Driver,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+pub(crate) fn serve_knowledge() -> Served {
     let kb = Knowledge::copy();
     castor_in(kb.root(), &["build"]).success();
     let server = FileServer::start(kb.root().join("public"));
-    let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    Served {
+        kb,
+        server,
+        driver: start_driver(),
+        runtime: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    }
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run"]
+fn the_search_page_finds_an_incident_as_the_reader_types() {
+    // The site lives in the knowledge base's directory: keep it.
+    let Served {
+        kb: _kb,
+        server,
+        driver,
+        runtime,
+    } = serve_knowledge();
     runtime.block_on(async {
         let client = connect(&driver).await;
         // "/" on any page focuses the header box; the box leads to /search/.

@@ -205,12 +205,18 @@ fn raw_html_is_kept_when_allowed_but_scripts_never_are() {
     assert!(!without_theme_script(&page).contains("<script"));
 }
 
-/// The page without the default theme's own search script, the only
-/// script a page may carry.
+/// The page without the default theme's own scripts, the only scripts a
+/// page may carry: search.js once on every page, copy.js at most once.
 fn without_theme_script(html: &str) -> String {
-    let own = regex::Regex::new(r#"<script src="[^"<>]*/search\.js" defer></script>"#).unwrap();
-    assert_eq!(own.find_iter(html).count(), 1, "the theme's script once");
-    own.replace(html, "").into_owned()
+    let search = regex::Regex::new(r#"<script src="[^"<>]*/search\.js" defer></script>"#).unwrap();
+    assert_eq!(search.find_iter(html).count(), 1, "the search script once");
+    let copy = regex::Regex::new(r#"<script src="[^"<>]*/copy\.js" defer></script>"#).unwrap();
+    assert!(
+        copy.find_iter(html).count() <= 1,
+        "the copy script at most once"
+    );
+    let html = search.replace(html, "");
+    copy.replace(&html, "").into_owned()
 }
 
 #[test]

@@ -7,6 +7,8 @@ mod build;
 mod contributors;
 mod errors;
 mod helpers;
+mod insight;
+mod insight_browser;
 mod knowledge_base;
 mod links;
 mod output_safety;

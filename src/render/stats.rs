@@ -1,0 +1,214 @@
+//! What the site's charts show, counted once per build from the site's
+//! taxonomies and back-links: the home page draws two of them, `/stats/`
+//! all. Counting is linear in the incidents; drawing depends only on the
+//! number of bars.
+
+use std::collections::HashMap;
+
+use crate::render::charts::{self, Bar, Column, Figure, Meta, PALETTE, Point, Series, Spread};
+use crate::render::context::{advice_url, incident_url, term_url};
+use crate::site::{Site, Taxonomy, Term};
+
+/// How many bars the "top" charts show.
+const TOP_ADVICE: usize = 10;
+const TOP_TAGS: usize = 15;
+const TOP_COMPANIES: usize = 15;
+
+const YEARS: Meta = Meta {
+    id: "chart-years",
+    title: "Incidents per year, by category",
+    subject: "Year",
+    value: "Incidents",
+};
+const CATEGORIES: Meta = Meta {
+    id: "chart-categories",
+    title: "Incidents per category",
+    subject: "Category",
+    value: "Incidents",
+};
+const DURATIONS: Meta = Meta {
+    id: "chart-durations",
+    title: "How long incidents lasted, by category",
+    subject: "Category",
+    value: "Incidents with a duration",
+};
+const ADVICE: Meta = Meta {
+    id: "chart-advice",
+    title: "Most cited advice",
+    subject: "Advice",
+    value: "Citing incidents",
+};
+const TAGS: Meta = Meta {
+    id: "chart-tags",
+    title: "Top tags",
+    subject: "Tag",
+    value: "Incidents",
+};
+const COMPANIES: Meta = Meta {
+    id: "chart-companies",
+    title: "Top companies",
+    subject: "Company",
+    value: "Incidents",
+};
+
+/// A category's colour: stable for as long as the configuration lists it
+/// at the same place.
+pub fn category_colour(position: usize) -> usize {
+    position % PALETTE
+}
+
+/// The counts behind every chart.
+pub struct Stats {
+    categories: Vec<Series>,
+    years: Vec<Column>,
+    per_category: Vec<Bar>,
+    durations: Vec<Spread>,
+    advice: Vec<Bar>,
+    tags: Vec<Bar>,
+    companies: Vec<Bar>,
+}
+
+impl Stats {
+    pub fn of(site: &Site) -> Stats {
+        let categories: Vec<Series> = site
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(c, term)| Series {
+                name: term.name.clone(),
+                url: term_url(Taxonomy::Category, term),
+                colour: category_colour(c),
+            })
+            .collect();
+        let per_category = site
+            .categories
+            .iter()
+            .zip(&categories)
+            .map(|(term, series)| Bar {
+                label: term.name.clone(),
+                value: term.incidents.len(),
+                url: series.url.clone(),
+                colour: Some(series.colour),
+            })
+            .collect();
+        let by_citations = site
+            .advice
+            .iter()
+            .zip(&site.cited_by)
+            .map(|(a, cited)| Bar {
+                label: a.title.clone(),
+                value: cited.len(),
+                url: advice_url(&a.slug),
+                colour: None,
+            });
+        Stats {
+            years: year_columns(site),
+            durations: duration_rows(site, &categories),
+            categories,
+            per_category,
+            advice: top(by_citations, TOP_ADVICE),
+            tags: top(term_bars(site, Taxonomy::Tag), TOP_TAGS),
+            companies: top(term_bars(site, Taxonomy::Company), TOP_COMPANIES),
+        }
+    }
+
+    /// The two charts of the home page; none for a site without incidents.
+    pub fn summary(&self, root: &str) -> Vec<Figure> {
+        if self.years.is_empty() {
+            return Vec::new();
+        }
+        vec![
+            charts::stacked(&YEARS, &self.categories, &self.years, root),
+            charts::bars(&CATEGORIES, &self.per_category, root),
+        ]
+    }
+
+    /// Every chart with something to show, for `/stats/`.
+    pub fn all(&self, root: &str) -> Vec<Figure> {
+        let mut figures = self.summary(root);
+        if !self.durations.is_empty() {
+            figures.push(charts::spread(&DURATIONS, &self.durations, root));
+        }
+        for (meta, bars) in [
+            (&ADVICE, &self.advice),
+            (&TAGS, &self.tags),
+            (&COMPANIES, &self.companies),
+        ] {
+            if !bars.is_empty() {
+                figures.push(charts::bars(meta, bars, root));
+            }
+        }
+        figures
+    }
+}
+
+/// One column per year from the oldest to the newest, years without an
+/// incident included, so the axis keeps time.
+fn year_columns(site: &Site) -> Vec<Column> {
+    let by_year: HashMap<&str, &Term> = site.years.iter().map(|t| (t.slug.as_str(), t)).collect();
+    let (Some(newest), Some(oldest)) = (site.incidents.first(), site.incidents.last()) else {
+        return Vec::new();
+    };
+    (oldest.date.year..=newest.date.year)
+        .map(|year| {
+            let label = year.to_string();
+            let term = by_year.get(label.as_str());
+            let mut values = vec![0; site.categories.len()];
+            for &i in term.map_or(&[][..], |t| &t.incidents) {
+                values[site.links[i].category] += 1;
+            }
+            Column {
+                url: term.map(|t| term_url(Taxonomy::Year, t)),
+                label,
+                values,
+            }
+        })
+        .collect()
+}
+
+/// Each category's incidents that give a duration, shortest first;
+/// categories without any are left out.
+fn duration_rows(site: &Site, categories: &[Series]) -> Vec<Spread> {
+    site.categories
+        .iter()
+        .zip(categories)
+        .filter_map(|(term, series)| {
+            let mut points: Vec<Point> = term
+                .incidents
+                .iter()
+                .filter_map(|&i| {
+                    let incident = &site.incidents[i];
+                    incident.duration.map(|minutes| Point {
+                        minutes,
+                        label: format!("{}: {}", incident.company, incident.title),
+                        url: incident_url(&incident.slug),
+                    })
+                })
+                .collect();
+            points.sort_by_key(|p| p.minutes);
+            (!points.is_empty()).then(|| Spread {
+                label: term.name.clone(),
+                url: series.url.clone(),
+                colour: series.colour,
+                points,
+            })
+        })
+        .collect()
+}
+
+fn term_bars(site: &Site, taxonomy: Taxonomy) -> impl Iterator<Item = Bar> + '_ {
+    site.terms(taxonomy).iter().map(move |t| Bar {
+        label: t.name.clone(),
+        value: t.incidents.len(),
+        url: term_url(taxonomy, t),
+        colour: None,
+    })
+}
+
+/// The `n` largest non-zero bars, ties kept in their given order.
+fn top(bars: impl Iterator<Item = Bar>, n: usize) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = bars.filter(|b| b.value > 0).collect();
+    bars.sort_by_key(|b| std::cmp::Reverse(b.value));
+    bars.truncate(n);
+    bars
+}
