@@ -43,6 +43,8 @@ pub enum Command {
     Init(crate::init::InitArgs),
     /// Search the knowledge base from the terminal, offline.
     Search(crate::search::command::SearchArgs),
+    /// Draft incidents from a list of post-mortems written elsewhere.
+    Import(crate::import::ImportArgs),
 }
 
 /// How much to print.
@@ -68,6 +70,7 @@ impl Cli {
             Command::Schema(args) => args.run(),
             Command::Init(args) => args.run(verbosity),
             Command::Search(args) => args.run(verbosity),
+            Command::Import(args) => args.run(verbosity),
         }
     }
 }

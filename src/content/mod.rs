@@ -22,7 +22,7 @@ use crate::slug;
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
-pub use validate::{Advice, Incident, Page, Ref};
+pub use validate::{Advice, Incident, Page, Ref, is_http_url};
 
 /// Files larger than this are refused: a post-mortem is a few pages, and a
 /// runaway file should not stall the build.

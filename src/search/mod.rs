@@ -18,7 +18,7 @@ pub use stamp::{Freshness, Stamp};
 
 /// The first `max` characters of `text`, cut at a word boundary, with an
 /// ellipsis when anything was cut.
-fn cut_at_word(text: &str, max: usize) -> String {
+pub(crate) fn cut_at_word(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

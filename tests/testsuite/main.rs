@@ -7,6 +7,7 @@ mod build;
 mod contributors;
 mod errors;
 mod helpers;
+mod import;
 mod knowledge_base;
 mod links;
 mod output_safety;
