@@ -45,6 +45,8 @@ pub enum Command {
     Search(crate::search::command::SearchArgs),
     /// Draft incidents from a list of post-mortems written elsewhere.
     Import(crate::import::ImportArgs),
+    /// Write every incident's front matter, URL and advice as JSON or CSV.
+    Export(crate::export::ExportArgs),
 }
 
 /// How much to print.
@@ -71,6 +73,7 @@ impl Cli {
             Command::Init(args) => args.run(verbosity),
             Command::Search(args) => args.run(verbosity),
             Command::Import(args) => args.run(verbosity),
+            Command::Export(args) => args.run(verbosity),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diagnostic;
+pub mod export;
 pub mod highlight;
 pub mod import;
 pub mod init;

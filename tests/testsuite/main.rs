@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod contributors;
 mod errors;
+mod export;
 mod helpers;
 mod import;
 mod knowledge_base;
