@@ -73,7 +73,7 @@ impl Cli {
             Command::Init(args) => args.run(verbosity),
             Command::Search(args) => args.run(verbosity),
             Command::Import(args) => args.run(verbosity),
-            Command::Export(args) => args.run(verbosity),
+            Command::Export(args) => args.run(),
         }
     }
 }
@@ -168,6 +168,17 @@ pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic]) {
             .or_insert_with(|| std::fs::read_to_string(root.join(&d.path)).ok());
         eprintln!("{}", d.render(source.as_deref()));
     }
+}
+
+/// The site root, as [`find_root`] finds it, and its configuration; a bad
+/// book.toml is printed and is a usage error.
+pub fn find_site(explicit: Option<&Path>) -> Result<(PathBuf, config::Config), ExitCode> {
+    let root = find_root(explicit)?;
+    let config = config::Config::load(&root).map_err(|d| {
+        eprintln!("{d}");
+        ExitCode::from(2)
+    })?;
+    Ok((root, config))
 }
 
 /// The site root: `--root` if given, else the nearest directory upward from

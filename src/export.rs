@@ -17,8 +17,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::build::{self, Loaded};
-use crate::cli::{Verbosity, find_root, report_failure};
-use crate::config::Config;
+use crate::cli::{find_site, report_failure};
 use crate::content::Source;
 use crate::render::{OutputFile, absolute, advice_url, incident_url};
 use crate::site::Site;
@@ -51,17 +50,10 @@ pub struct ExportArgs {
 }
 
 impl ExportArgs {
-    pub fn run(self, _verbosity: Verbosity) -> ExitCode {
-        let root = match find_root(self.root.as_deref()) {
-            Ok(root) => root,
+    pub fn run(self) -> ExitCode {
+        let (root, config) = match find_site(self.root.as_deref()) {
+            Ok(site) => site,
             Err(code) => return code,
-        };
-        let config = match Config::load(&root) {
-            Ok(config) => config,
-            Err(d) => {
-                eprintln!("{d}");
-                return ExitCode::from(2);
-            }
         };
         let Loaded { site, .. } = match build::load(&root, config, self.drafts) {
             Ok(loaded) => loaded,

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use crate::build;
-use crate::cli::{Verbosity, find_root};
+use crate::cli::{Verbosity, find_site};
 use crate::config::Config;
 use crate::content::date::Precision;
 use crate::content::markdown::{self, RenderOptions};
@@ -69,16 +69,9 @@ impl ImportArgs {
 
 impl ListArgs {
     fn run(self, verbosity: Verbosity) -> ExitCode {
-        let root = match find_root(self.root.as_deref()) {
-            Ok(root) => root,
+        let (root, config) = match find_site(self.root.as_deref()) {
+            Ok(site) => site,
             Err(code) => return code,
-        };
-        let config = match Config::load(&root) {
-            Ok(config) => config,
-            Err(d) => {
-                eprintln!("{d}");
-                return ExitCode::from(2);
-            }
         };
         let text = match read_list(&self.file) {
             Ok(text) => text,

@@ -277,40 +277,17 @@ fn csv_export_has_a_row_per_incident_with_the_json_values() {
             )
         };
         let slug = text(&incident["slug"]);
-        for key in [
-            "slug",
-            "url",
-            "title",
-            "company",
-            "date",
-            "category",
-            "root_cause",
-            "summary",
-            "impact",
-            "duration_minutes",
-            "trigger",
-            "detection",
-            "resolution",
-            "near_miss",
-            "draft",
-        ] {
-            assert_eq!(cell(key), text(&incident[key]), "{slug}: {key}");
+        for name in &headers {
+            let want = match name.as_str() {
+                "sources" => list("sources", "url"),
+                "advice" => list("advice", "slug"),
+                "advice_titles" => list("advice", "title"),
+                "advice_urls" => list("advice", "url"),
+                key if incident[key].is_array() => list(key, ""),
+                key => text(&incident[key]),
+            };
+            assert_eq!(cell(name), want, "{slug}: {name}");
         }
-        for key in [
-            "lessons",
-            "tags",
-            "related",
-            "contributing_factors",
-            "technologies",
-            "impact_kind",
-            "also_affected",
-        ] {
-            assert_eq!(cell(key), list(key, ""), "{slug}: {key}");
-        }
-        assert_eq!(cell("sources"), list("sources", "url"), "{slug}");
-        assert_eq!(cell("advice"), list("advice", "slug"), "{slug}");
-        assert_eq!(cell("advice_titles"), list("advice", "title"), "{slug}");
-        assert_eq!(cell("advice_urls"), list("advice", "url"), "{slug}");
     }
     // A list cell holds one item a line.
     let facebook = rows

@@ -425,6 +425,16 @@ fn reports_a_missing_list_or_one_in_another_format() {
          `[Company](https://example.com/post-mortem). What happened.`\n"
     );
     assert_eq!(prose.stdout, "");
+    site.write(
+        "latin1.md",
+        b"## Time\n\n[Caf\xe9](https://cafe.example). Clocks.\n",
+    );
+    let latin1 = site.castor(&["import", "list", "latin1.md"]).code(1);
+    assert_eq!(
+        latin1.stderr,
+        "latin1.md:3:5: error: the list is not valid UTF-8\n  = help: save it as UTF-8 (most \
+         editors have an encoding option)\n"
+    );
     site.castor(&["import", "list"]).code(2);
     site.castor(&["import", "csv", "post-mortems.md"]).code(2);
     assert_eq!(incident_files(&site), ["2021-10-04-acme-bgp.md"]);
