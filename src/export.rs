@@ -14,11 +14,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::build::{self, Loaded};
 use crate::cli::{find_site, report_failure};
 use crate::content::Source;
+use crate::content::frontmatter::field_names;
 use crate::render::{OutputFile, absolute, advice_url, incident_url};
 use crate::site::Site;
 
@@ -192,8 +193,9 @@ pub fn site_file(site: &Site) -> OutputFile {
 }
 
 /// A CSV row: the JSON's fields, lists one item a line; sources by URL and
-/// the cited advice as three parallel columns.
-#[derive(Serialize)]
+/// the cited advice as three parallel columns. (Deserialize only names the
+/// columns, for the header of a site without incidents.)
+#[derive(Serialize, Deserialize)]
 struct Row {
     slug: String,
     url: String,
@@ -270,7 +272,10 @@ impl From<Exported<'_>> for Row {
 
 /// The CSV text: a header line, then a row per incident, newest first.
 pub fn csv(site: &Site) -> Result<String, csv::Error> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    writer.write_record(field_names::<Row>())?;
     for incident in exported(site) {
         writer.serialize(Row::from(incident))?;
     }

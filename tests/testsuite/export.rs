@@ -312,3 +312,21 @@ fn refuses_to_export_a_site_with_errors() {
     );
     site.castor(&["export", "--format", "xml"]).code(2);
 }
+
+#[test]
+fn exports_a_site_without_incidents() {
+    let site = Fixture::new("basic");
+    std::fs::remove_dir_all(site.path("content")).unwrap();
+    site.write("content/advice/keep-calm.md", "---\ntitle: Keep calm\n---\n");
+    let json = site.castor(&["export"]).success();
+    assert_eq!(
+        json.stdout,
+        "{\n  \"version\": 1,\n  \"incidents\": []\n}\n"
+    );
+    let csv = site.castor(&["export", "--format", "csv"]).success();
+    assert!(
+        csv.stdout.starts_with("slug,url,title,company,date,") && csv.stdout.lines().count() == 1,
+        "{}",
+        csv.stdout
+    );
+}
