@@ -251,6 +251,11 @@ fn import(
     let mut notes = Vec::new();
 
     let sentence = guess::first_sentence(&plain);
+    if sentence.is_empty() {
+        return Err(format!(
+            "{company}: the summary has no text to make a title of"
+        ));
+    }
     let title = crate::search::cut_at_word(sentence, TITLE_CHARS);
     if title.chars().count() < sentence.chars().count() {
         notes.push(format!(

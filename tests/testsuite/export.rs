@@ -317,7 +317,10 @@ fn refuses_to_export_a_site_with_errors() {
 fn exports_a_site_without_incidents() {
     let site = Fixture::new("basic");
     std::fs::remove_dir_all(site.path("content")).unwrap();
-    site.write("content/advice/keep-calm.md", "---\ntitle: Keep calm\n---\n");
+    site.write(
+        "content/advice/keep-calm.md",
+        "---\ntitle: Keep calm\n---\n",
+    );
     let json = site.castor(&["export"]).success();
     assert_eq!(
         json.stdout,

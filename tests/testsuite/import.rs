@@ -439,3 +439,21 @@ fn reports_a_missing_list_or_one_in_another_format() {
     site.castor(&["import", "csv", "post-mortems.md"]).code(2);
     assert_eq!(incident_files(&site), ["2021-10-04-acme-bgp.md"]);
 }
+
+#[test]
+fn skips_an_entry_whose_summary_has_no_words() {
+    let site = Fixture::new("import");
+    site.write(
+        "pictures.md",
+        "## Time\n\n[Pictureco](https://pictures.example/pm). <img src=\"clock.png\">\n\n\
+         [Wordco](https://words.example/2020/01/02/pm). Clocks went back.\n",
+    );
+    let run = site.castor(&["import", "list", "pictures.md"]).success();
+    assert_eq!(
+        run.stdout,
+        "Wrote 1 draft from pictures.md to content/incidents/:\n  \
+         content/incidents/2020-01-02-wordco-clocks-went-back.md\n    \
+         - date from the URL: perhaps the day of the write-up, not of the incident\n\
+         Skipped:\n  pictures.md:3: Pictureco: the summary has no text to make a title of\n"
+    );
+}
