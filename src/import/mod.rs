@@ -154,10 +154,12 @@ fn read_list(path: &Path) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::error(path, Pos::START, format!("cannot read the list: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let pos = Pos::of_offset(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
-        Diagnostic::error(path, pos, "the list is not valid UTF-8")
-            .with_hint("save it as UTF-8 (most editors have an encoding option)")
+        Diagnostic::error(
+            path,
+            Pos::of_invalid_utf8(&e),
+            "the list is not valid UTF-8",
+        )
+        .with_hint("save it as UTF-8 (most editors have an encoding option)")
     })
 }
 
