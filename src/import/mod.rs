@@ -8,8 +8,10 @@
 //! and run again to import it anyway. The report lists every draft written
 //! with what could not be filled, then every entry skipped and why.
 
-pub mod guess;
+pub mod category;
+pub mod date;
 pub mod list;
+pub mod title;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -28,7 +30,8 @@ use crate::content::{PartialDate, Source, is_http_url};
 use crate::diagnostic::{Diagnostic, Pos, display_path};
 use crate::lint::{archived_original, canonical_url};
 use crate::new::{self, Draft};
-use guess::{CategoryFrom, DateFrom};
+use category::CategoryFrom;
+use date::DateFrom;
 use list::{Entry, Skip};
 
 #[derive(Debug, Args)]
@@ -252,7 +255,7 @@ fn import(
     .first_paragraph;
     let mut notes = Vec::new();
 
-    let sentence = guess::first_sentence(&plain);
+    let sentence = title::first_sentence(&plain);
     if sentence.is_empty() {
         return Err(format!(
             "{company}: the summary has no text to make a title of"
@@ -265,7 +268,7 @@ fn import(
         ));
     }
 
-    let (date, date_note) = match guess::date(&plain, &sources[0].url, today) {
+    let (date, date_note) = match date::find(&plain, &sources[0].url, today) {
         Some((date, from)) => {
             match date.precision() {
                 Precision::Day => {}
@@ -289,7 +292,7 @@ fn import(
         }
     };
 
-    let (category, from) = guess::category(config, entry.heading.as_deref(), &plain);
+    let (category, from) = category::choose(config, entry.heading.as_deref(), &plain);
     match from {
         CategoryFrom::Heading => {}
         CategoryFrom::Summary => {
