@@ -43,7 +43,17 @@ pub struct Loaded {
 
 /// Reads the content tree under `root` and links it, whatever problems the
 /// content has.
-pub fn load_all(root: &Path, config: Config, include_drafts: bool, timings: &Timings) -> Loaded {
+pub fn load_all(root: &Path, config: Config, include_drafts: bool) -> Loaded {
+    load_timed(root, config, include_drafts, &Timings::new())
+}
+
+/// Like [`load_all`], but any content error is a failure, with every
+/// problem of the tree in it.
+pub fn load(root: &Path, config: Config, include_drafts: bool) -> Result<Loaded, Failure> {
+    without_errors(load_all(root, config, include_drafts))
+}
+
+fn load_timed(root: &Path, config: Config, include_drafts: bool, timings: &Timings) -> Loaded {
     let include_drafts = include_drafts || config.build.drafts;
     let options = LoadOptions {
         config: &config,
@@ -56,15 +66,7 @@ pub fn load_all(root: &Path, config: Config, include_drafts: bool, timings: &Tim
     Loaded { site, diagnostics }
 }
 
-/// Like [`load_all`], but any content error is a failure, with every
-/// problem of the tree in it.
-pub fn load(
-    root: &Path,
-    config: Config,
-    include_drafts: bool,
-    timings: &Timings,
-) -> Result<Loaded, Failure> {
-    let loaded = load_all(root, config, include_drafts, timings);
+fn without_errors(loaded: Loaded) -> Result<Loaded, Failure> {
     if loaded.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Content(loaded.diagnostics));
     }
@@ -162,7 +164,8 @@ pub fn render_site(
     // Stamped before reading, so an edit made during the build leaves the
     // index stale rather than wrongly fresh.
     let stamp = Stamp::of(root, config);
-    let Loaded { site, diagnostics } = load(root, config.clone(), drafts, timings)?;
+    let Loaded { site, diagnostics } =
+        without_errors(load_timed(root, config.clone(), drafts, timings))?;
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
     let (files, indexed) = std::thread::scope(|scope| {
@@ -198,6 +201,6 @@ pub fn render_site(
 pub fn index(root: &Path, config: &Config) -> Result<(), Failure> {
     let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
     let stamp = Stamp::of(root, config);
-    let Loaded { site, .. } = load(root, config.clone(), false, &Timings::new())?;
+    let Loaded { site, .. } = load(root, config.clone(), false)?;
     search::index::write(&search::index::dir(root, config), &site, &stamp).map_err(Failure::Io)
 }

@@ -73,7 +73,7 @@ pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Failure> {
     let config = crate::config::Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
     let theme =
         render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
-    let loaded = build::load_all(root, config, true, &crate::timings::Timings::new());
+    let loaded = build::load_all(root, config, true);
     let mut diagnostics = loaded.diagnostics;
     let today = chrono::Local::now().date_naive();
     diagnostics.extend(lint::lint(&loaded.site, today));

@@ -43,6 +43,10 @@ pub enum Command {
     Init(crate::init::InitArgs),
     /// Search the knowledge base from the terminal, offline.
     Search(crate::search::command::SearchArgs),
+    /// Draft incidents from a list of post-mortems written elsewhere.
+    Import(crate::import::ImportArgs),
+    /// Write every incident's front matter, URL and advice as JSON or CSV.
+    Export(crate::export::ExportArgs),
 }
 
 /// How much to print.
@@ -68,6 +72,8 @@ impl Cli {
             Command::Schema(args) => args.run(),
             Command::Init(args) => args.run(verbosity),
             Command::Search(args) => args.run(verbosity),
+            Command::Import(args) => args.run(verbosity),
+            Command::Export(args) => args.run(),
         }
     }
 }
@@ -172,6 +178,17 @@ pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic]) {
             .or_insert_with(|| std::fs::read_to_string(root.join(&d.path)).ok());
         eprintln!("{}", d.render(source.as_deref()));
     }
+}
+
+/// The site root, as [`find_root`] finds it, and its configuration; a bad
+/// book.toml is printed and is a usage error.
+pub fn find_site(explicit: Option<&Path>) -> Result<(PathBuf, config::Config), ExitCode> {
+    let root = find_root(explicit)?;
+    let config = config::Config::load(&root).map_err(|d| {
+        eprintln!("{d}");
+        ExitCode::from(2)
+    })?;
+    Ok((root, config))
 }
 
 /// The site root: `--root` if given, else the nearest directory upward from

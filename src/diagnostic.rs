@@ -41,6 +41,12 @@ impl Pos {
         }
     }
 
+    /// Where the first byte that is not UTF-8 stands in a file.
+    pub fn of_invalid_utf8(e: &std::string::FromUtf8Error) -> Pos {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        Pos::of_offset(std::str::from_utf8(valid).unwrap_or_default(), valid.len())
+    }
+
     /// The position of byte `offset` in `text`.
     pub fn of_offset(text: &str, offset: usize) -> Pos {
         let before = &text.as_bytes()[..offset.min(text.len())];

@@ -112,18 +112,23 @@ fn date_prefix(slug: &str) -> Option<String> {
 /// A URL reduced to what identifies a document: no scheme, no `www.`, no
 /// fragment, no trailing slash, and a web.archive.org wrapper unwrapped.
 pub fn canonical_url(url: &str) -> String {
-    let mut rest = strip_scheme(url.trim());
-    if let Some(archived) = rest.strip_prefix("web.archive.org/web/") {
-        // web.archive.org/web/<timestamp>[flags]/<original>
-        if let Some((_, original)) = archived.split_once('/') {
-            rest = strip_scheme(original);
-        }
-    }
+    let url = url.trim();
+    let rest = strip_scheme(archived_original(url).unwrap_or(url));
     let rest = rest.split('#').next().unwrap_or_default();
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = host.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
     format!("{host}/{}", path.trim_end_matches('/'))
+}
+
+/// The original address inside a web.archive.org copy's URL,
+/// `web.archive.org/web/<timestamp>[flags]/<original>`; `None` for any
+/// other URL.
+pub fn archived_original(url: &str) -> Option<&str> {
+    let (_, original) = strip_scheme(url)
+        .strip_prefix("web.archive.org/web/")?
+        .split_once('/')?;
+    Some(original)
 }
 
 fn strip_scheme(url: &str) -> &str {
@@ -148,6 +153,15 @@ mod tests {
             assert_eq!(canonical_url(same), plain, "{same}");
         }
         assert_ne!(canonical_url("https://blog.example.com/other"), plain);
+    }
+
+    #[test]
+    fn finds_the_original_inside_an_archive_url() {
+        assert_eq!(
+            archived_original("https://web.archive.org/web/20170210093000/https://a.example/x?y=1"),
+            Some("https://a.example/x?y=1")
+        );
+        assert_eq!(archived_original("https://a.example/web/x"), None);
     }
 
     #[test]

@@ -9,8 +9,8 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{Verbosity, find_root};
 use crate::config::Config;
-use crate::content::PartialDate;
 use crate::content::date::ACCEPTED_FORMS;
+use crate::content::{PartialDate, Source};
 use crate::slug;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,14 +91,25 @@ impl NewArgs {
                     None => keys.first().map(|k| k.to_string()).unwrap_or_default(),
                 };
                 let company = self.company.clone().unwrap_or_else(|| "Unknown".into());
-                let company_slug = slug::slugify(&company);
-                let name = [date.iso(), company_slug, title_slug]
-                    .into_iter()
-                    .filter(|p| !p.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("-");
-                let text = incident(&self.title, &company, &date, &category, &keys);
-                (Path::new("incidents").join(format!("{name}.md")), text)
+                let name = incident_file_name(&date, &company, &self.title);
+                let text = incident(
+                    &Draft {
+                        title: &self.title,
+                        company: &company,
+                        date,
+                        date_note: None,
+                        category: &category,
+                        sources: &[Source {
+                            url: "https://example.com/replace-with-the-original-post-mortem".into(),
+                            title: None,
+                            archived: None,
+                            published: None,
+                        }],
+                        summary: None,
+                    },
+                    &keys,
+                );
+                (Path::new("incidents").join(name), text)
             }
         };
         let rel = config.build.content.join(rel);
@@ -107,26 +118,41 @@ impl NewArgs {
             std::fs::create_dir_all(parent)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
         }
-        // create_new: an existing file is never overwritten, even one that
-        // appears between a check and the write.
-        let mut file = std::fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    anyhow::anyhow!(
-                        "{} already exists; castor new never overwrites a file",
-                        rel.display()
-                    )
-                } else {
-                    anyhow::anyhow!("cannot create {}: {e}", rel.display())
-                }
-            })?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", rel.display()))?;
+        create_new(&path, &text).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                anyhow::anyhow!(
+                    "{} already exists; castor new never overwrites a file",
+                    rel.display()
+                )
+            } else {
+                anyhow::anyhow!("cannot write {}: {e}", rel.display())
+            }
+        })?;
         Ok(rel)
     }
+}
+
+/// Writes a new file; an existing one is never overwritten, even one that
+/// appears between a check and the write. A write that fails half-way
+/// removes the file, so nothing half-written is left.
+pub fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(text.as_bytes()).inspect_err(|_| {
+        let _ = std::fs::remove_file(path);
+    })
+}
+
+/// `<date>-<company>-<title>.md`, slugified, the title cut at a word.
+pub fn incident_file_name(date: &PartialDate, company: &str, title: &str) -> String {
+    let name = [date.iso(), slug::slugify(company), short_slug(title)]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("{name}.md")
 }
 
 fn short_slug(title: &str) -> String {
@@ -143,18 +169,46 @@ fn quoted(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
 }
 
-fn incident(
-    title: &str,
-    company: &str,
-    date: &PartialDate,
-    category: &str,
-    categories: &[&str],
-) -> String {
+/// What an incident file starts with; the rest of its fields are
+/// placeholders to fill.
+pub struct Draft<'a> {
+    pub title: &'a str,
+    pub company: &'a str,
+    pub date: PartialDate,
+    /// Said beside the date when it is a stand-in.
+    pub date_note: Option<&'a str>,
+    pub category: &'a str,
+    pub sources: &'a [Source],
+    /// The Summary section's Markdown; a placeholder when `None`.
+    pub summary: Option<&'a str>,
+}
+
+/// The text of a new incident file: every field, the body's sections, and
+/// `draft: true`.
+pub fn incident(draft: &Draft, categories: &[&str]) -> String {
+    let or_empty = |v: &Option<String>| quoted(v.as_deref().unwrap_or_default());
+    let sources: String = draft
+        .sources
+        .iter()
+        .map(|s| {
+            format!(
+                "  - url: {}\n    title: {}\n    archived: {}\n    published: {}\n",
+                quoted(&s.url),
+                or_empty(&s.title),
+                or_empty(&s.archived),
+                or_empty(&s.published)
+            )
+        })
+        .collect();
+    let date_note = draft
+        .date_note
+        .map(|note| format!("  # {note}"))
+        .unwrap_or_default();
     format!(
         r#"---
 title: {title}
 company: {company}
-date: {date}
+date: {date}{date_note}
 category: {category}  # one of: {categories}
 root_cause: >
   Not disclosed yet: replace with what actually broke, and why, in one to three sentences.
@@ -166,11 +220,7 @@ tags: []  # lowercase, kebab-case
 advice: []  # slugs of pages in content/advice/
 related: []  # slugs of incidents with a shared cause
 sources:
-  - url: https://example.com/replace-with-the-original-post-mortem
-    title: ""
-    archived: ""
-    published: ""
-contributing_factors: []
+{sources}contributing_factors: []
 trigger: ""
 detection: ""
 resolution: ""
@@ -183,7 +233,7 @@ draft: true  # remove when the entry is ready
 
 ## Summary
 
-What happened, in a paragraph.
+{summary}
 
 ## Timeline
 
@@ -195,10 +245,12 @@ What happened, in a paragraph.
 
 ## Lessons
 "#,
-        title = quoted(title),
-        company = quoted(company),
-        date = date.iso(),
+        title = quoted(draft.title),
+        company = quoted(draft.company),
+        date = draft.date.iso(),
+        category = draft.category,
         categories = categories.join(", "),
+        summary = draft.summary.unwrap_or("What happened, in a paragraph."),
     )
 }
 

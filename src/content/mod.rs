@@ -22,7 +22,7 @@ use crate::slug;
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
-pub use validate::{Advice, Incident, Page, Ref};
+pub use validate::{Advice, Incident, Page, Ref, is_http_url};
 
 /// Files larger than this are refused: a post-mortem is a few pages, and a
 /// runaway file should not stall the build.
@@ -248,13 +248,15 @@ fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let pos = Pos::of_offset(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
             return (
                 None,
                 vec![
-                    Diagnostic::error(&found.display, pos, "the file is not valid UTF-8")
-                        .with_hint("save it as UTF-8 (most editors have an encoding option)"),
+                    Diagnostic::error(
+                        &found.display,
+                        Pos::of_invalid_utf8(&e),
+                        "the file is not valid UTF-8",
+                    )
+                    .with_hint("save it as UTF-8 (most editors have an encoding option)"),
                 ],
             );
         }

@@ -159,13 +159,7 @@ impl Checker<'_> {
     }
 
     fn url(&mut self, pos: Pos, field: &str, url: &str) -> bool {
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        let ok = rest.is_some_and(|r| {
-            let host = r.split(['/', '?', '#']).next().unwrap_or_default();
-            !host.is_empty() && !r.contains(char::is_whitespace)
-        });
+        let ok = is_http_url(url);
         if !ok {
             self.error(
                 pos,
@@ -175,6 +169,18 @@ impl Checker<'_> {
         }
         ok
     }
+}
+
+/// True for what `sources` accepts: an http(s) URL with a host and no
+/// whitespace.
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !r.contains(char::is_whitespace)
+    })
 }
 
 /// Parses and checks one file of `section`.

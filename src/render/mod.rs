@@ -17,9 +17,9 @@ use tera::{Context, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::site::{Site, Taxonomy};
-use context::{Link, absolute, advice_items, cards, term_items, term_url};
+use context::{Link, advice_items, cards, term_items, term_url};
 
-pub use context::{advice_url, incident_url};
+pub use context::{absolute, advice_url, incident_url};
 pub use theme::Theme;
 
 /// A file of the finished site, by path relative to the output directory.
@@ -177,6 +177,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostic>
         .map(|&job| render_job(&shared, &jobs, job))
         .collect::<Result<_, _>>()?;
     files.extend(static_files(site, theme));
+    files.push(crate::export::site_file(site));
     Ok(files)
 }
 

@@ -22,7 +22,6 @@ fn the_shipped_content_keeps_its_link_rules() {
         &repo(),
         castor::config::Config::load(&repo()).unwrap(),
         false,
-        &castor::timings::Timings::new(),
     )
     .unwrap_or_else(|_| panic!("content has errors"));
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
