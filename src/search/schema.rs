@@ -11,7 +11,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are filled changes, so an
 /// index written by another castor is rebuilt instead of misread.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 const TOKENIZER: &str = super::stem::NAME;
 
@@ -38,6 +38,11 @@ pub struct Fields {
     /// vocabulary that typo tolerance and "closest terms" draw from, so a
     /// suggestion is a real word ("cloudflare"), not a stem ("cloudflar").
     pub words: Field,
+    /// `incident/<slug>` or `advice/<slug>`: what an update deletes by.
+    pub key: Field,
+    /// What the document was built from, hashed: an update rebuilds only
+    /// the documents whose fingerprint changed.
+    pub fingerprint: Field,
 }
 
 /// How much a match in each searched field counts, against 1 for the body:
@@ -91,6 +96,8 @@ pub fn build() -> (Schema, Fields) {
                     .set_index_option(IndexRecordOption::Basic),
             ),
         ),
+        key: b.add_text_field("key", STRING | FAST),
+        fingerprint: b.add_u64_field("fingerprint", FAST),
     };
     (b.build(), fields)
 }
@@ -115,5 +122,7 @@ pub fn fields_of(schema: &Schema) -> Option<Fields> {
         body: f("body")?,
         url: f("url")?,
         words: f("words")?,
+        key: f("key")?,
+        fingerprint: f("fingerprint")?,
     })
 }

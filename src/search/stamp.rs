@@ -63,6 +63,11 @@ impl Stamp {
         }
     }
 
+    /// Whether the index was written in this castor's format.
+    pub fn is_compatible(&self) -> bool {
+        self.format == super::schema::FORMAT_VERSION && self.castor == env!("CARGO_PKG_VERSION")
+    }
+
     pub fn read(index_dir: &Path) -> Option<Stamp> {
         let text = std::fs::read_to_string(index_dir.join(FILE_NAME)).ok()?;
         serde_json::from_str(&text).ok()
@@ -84,8 +89,7 @@ pub fn freshness(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
             Freshness::Missing
         };
     };
-    if stored.format != super::schema::FORMAT_VERSION || stored.castor != env!("CARGO_PKG_VERSION")
-    {
+    if !stored.is_compatible() {
         return Freshness::Incompatible;
     }
     let quick = quick_fingerprint(root, config);

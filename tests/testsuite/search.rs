@@ -2,7 +2,7 @@
 //! language, filters, typo tolerance, `--similar`, `--json`, and the
 //! rebuild of a stale index.
 
-use crate::helpers::{Knowledge, Run, castor_in};
+use crate::helpers::{Fixture, Knowledge, Run, castor_in};
 
 /// The titles of a text result list, in order.
 fn titles(run: &Run) -> Vec<String> {
@@ -275,6 +275,41 @@ fn editing_content_makes_the_next_search_rebuild_and_find_it() {
         after.stderr
     );
     assert!(titles(&after)[0].contains("Slack"), "{}", after.stdout);
+}
+
+#[test]
+fn an_update_in_place_drops_deleted_documents_and_keeps_the_rest() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    let found = |query: &str| {
+        let run = site.castor(&["search", "--json", query]).success();
+        json(&run)
+            .iter()
+            .map(|h| h["slug"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found("Globex")[0], "2017-globex-database-deleted");
+    let acme_hits = found("Acme");
+    assert!(!acme_hits.is_empty());
+    std::fs::remove_file(site.path("content/incidents/2017-globex-database-deleted.md")).unwrap();
+    let acme = site.read("content/incidents/2021-10-04-acme-bgp.md");
+    site.write(
+        "content/incidents/2021-10-04-acme-bgp.md",
+        acme.replace("related: [2017-globex-database-deleted]\n", "")
+            .replace(
+                "See also the [Globex story](@/incidents/2017-globex-database-deleted.md#timeline)\nand",
+                "See",
+            )
+            .replace("title: \"Acme", "title: \"Quokka Acme"),
+    );
+    site.castor(&["build"]).success();
+    assert!(!found("Globex").contains(&"2017-globex-database-deleted".to_string()));
+    assert_eq!(found("Quokka"), ["2021-10-04-acme-bgp"]);
+    assert_eq!(
+        found("Acme"),
+        acme_hits,
+        "the other documents are still there"
+    );
 }
 
 #[test]
