@@ -2,6 +2,7 @@
 //! `castor check` is the same pipeline without the output stage.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
@@ -44,7 +45,7 @@ pub struct Loaded {
 /// Reads the content tree under `root` and links it, whatever problems the
 /// content has.
 pub fn load_all(root: &Path, config: Config, include_drafts: bool) -> Loaded {
-    load_timed(root, config, include_drafts, &Timings::new())
+    load_timed(root, config, include_drafts, &Timings::new(), None)
 }
 
 /// Like [`load_all`], but any content error is a failure, with every
@@ -53,11 +54,36 @@ pub fn load(root: &Path, config: Config, include_drafts: bool) -> Result<Loaded,
     without_errors(load_all(root, config, include_drafts))
 }
 
-fn load_timed(root: &Path, config: Config, include_drafts: bool, timings: &Timings) -> Loaded {
+/// Like [`load`], reusing the documents of `cache` whose files did not
+/// change, and keeping the new ones there.
+pub fn load_cached(
+    root: &Path,
+    config: Config,
+    include_drafts: bool,
+    cache: &content::Cache,
+    timings: &Timings,
+) -> Result<Loaded, Failure> {
+    without_errors(load_timed(
+        root,
+        config,
+        include_drafts,
+        timings,
+        Some(cache),
+    ))
+}
+
+fn load_timed(
+    root: &Path,
+    config: Config,
+    include_drafts: bool,
+    timings: &Timings,
+    cache: Option<&content::Cache>,
+) -> Loaded {
     let include_drafts = include_drafts || config.build.drafts;
     let options = LoadOptions {
         config: &config,
         include_drafts,
+        cache,
     };
     let (content, mut diagnostics) = timings.time("load", || content::load(root, &options));
     let (site, link_problems) = timings.time("site graph", || site::build(config, content));
@@ -119,7 +145,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         incidents,
         advice,
         warnings,
-    } = render_site(root, &config, options.drafts, true, &timings)?;
+    } = render_site(root, &config, options.drafts, &timings)?;
     let written = timings
         .time("write", || output::write(&target, &files))
         .map_err(Failure::Io)?;
@@ -140,22 +166,19 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
 }
 
 /// A whole site rendered in memory, its browser search index included.
-pub struct Rendered {
+struct Rendered {
     pub files: Vec<OutputFile>,
     pub incidents: usize,
     pub advice: usize,
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Loads and renders the site under `root` without writing it: what
-/// `build` writes and what `serve` serves. With `write_index`, the tantivy
-/// index for `castor search` is written too, on its own thread beside
-/// rendering, so it adds little to the wall time.
-pub fn render_site(
+/// Loads and renders the site under `root` in memory, and brings the
+/// tantivy index for `castor search` up to date on threads of its own.
+fn render_site(
     root: &Path,
     config: &Config,
     drafts: bool,
-    write_index: bool,
     timings: &Timings,
 ) -> Result<Rendered, Failure> {
     let theme = timings
@@ -163,26 +186,32 @@ pub fn render_site(
         .map_err(|d| Failure::Config(vec![d]))?;
     // Stamped before reading, so an edit made during the build leaves the
     // index stale rather than wrongly fresh.
-    let stamp = Stamp::of(root, config);
+    let stamp = timings.time("stamp", || Stamp::of(root, config));
     let Loaded { site, diagnostics } =
-        without_errors(load_timed(root, config.clone(), drafts, timings))?;
+        without_errors(load_timed(root, config.clone(), drafts, timings, None))?;
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
+    let site = Arc::new(site);
     let (files, indexed) = std::thread::scope(|scope| {
         let indexed = scope.spawn(|| {
-            if write_index {
-                timings.time("tantivy index", || {
-                    search::index::write(&search::index::dir(root, config), &site, &stamp)
-                })?;
-            }
-            anyhow::Ok(())
+            timings.time("tantivy index", || {
+                search::index::write(&search::index::dir(root, config), &site, &stamp)
+            })
         });
-        let files = timings
-            .time("render", || render::render(&site, &theme))
-            .map(|mut files| {
-                files.extend(timings.time("browser index", || search::browser::files(&site)));
-                files
-            });
+        // Both stages are parallel inside; joined, each fills the cores
+        // the other leaves idle at its end.
+        let (files, browser) = rayon::join(
+            || {
+                timings.time("render", || {
+                    render::render(Arc::clone(&site), Arc::new(theme))
+                })
+            },
+            || timings.time("browser index", || search::browser::files(&site)),
+        );
+        let files = files.map(|mut files| {
+            files.extend(browser);
+            files
+        });
         (files, indexed.join())
     });
     let files = files.map_err(|d| Failure::Config(vec![d]))?;

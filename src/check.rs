@@ -79,7 +79,8 @@ pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Failure> {
     diagnostics.extend(lint::lint(&loaded.site, today));
     if !diagnostics.iter().any(Diagnostic::is_error) {
         // Rendering in memory finds the template errors a build would.
-        if let Err(d) = render::render(&loaded.site, &theme) {
+        if let Err(d) = render::render(std::sync::Arc::new(loaded.site), std::sync::Arc::new(theme))
+        {
             diagnostics.push(d);
         }
     }

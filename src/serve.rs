@@ -1,22 +1,31 @@
-//! `castor serve`: builds the site into memory, serves it on localhost,
-//! rebuilds when content, themes or book.toml change, and reloads the
+//! `castor serve`: loads the site into memory, serves it on localhost,
+//! reloads it when content, themes or book.toml change, and reloads the
 //! browser by itself. A broken edit keeps the last good site served, with
 //! the error shown on the page and in the terminal.
+//!
+//! A rebuild re-parses only the files that changed (a [`Cache`]) and
+//! renders nothing: each page is rendered when a browser asks for it, and
+//! kept until the next rebuild. At 10,000 incidents, a rebuild after an
+//! edit is the site graph and little else.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
 
 use clap::Args;
 use notify::RecursiveMode;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::build::{self, Failure, Rendered};
+use crate::build::{self, Failure, Loaded};
 use crate::cli::{Verbosity, find_root};
+use crate::config::Config;
+use crate::content::Cache;
 use crate::diagnostic::Diagnostic;
+use crate::render::{self, Renderer};
+use crate::timings::Timings;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -41,9 +50,41 @@ const GENERATION_PATH: &str = "/__castor/generation";
 /// latest rebuild failed.
 #[derive(Default)]
 struct State {
-    files: HashMap<String, Vec<u8>>,
+    live: Option<Arc<Live>>,
     error: Option<String>,
     generation: u64,
+}
+
+/// A good site, rendered page by page as browsers ask for it.
+struct Live {
+    renderer: Renderer,
+    pages: Mutex<HashMap<PathBuf, Vec<u8>>>,
+    /// The browser search index, made on the first search.
+    search: OnceLock<HashMap<PathBuf, Vec<u8>>>,
+}
+
+impl Live {
+    fn file(&self, path: &Path) -> Option<Result<Vec<u8>, Diagnostic>> {
+        let pages = || self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bytes) = pages().get(path) {
+            return Some(Ok(bytes.clone()));
+        }
+        let found = if path.starts_with(crate::search::browser::DIR) {
+            let search = self.search.get_or_init(|| {
+                crate::search::browser::files(self.renderer.site())
+                    .into_iter()
+                    .map(|f| (f.path, f.bytes))
+                    .collect()
+            });
+            search.get(path).cloned().map(Ok)
+        } else {
+            self.renderer.file(path)
+        };
+        if let Some(Ok(bytes)) = &found {
+            pages().insert(path.to_path_buf(), bytes.clone());
+        }
+        found
+    }
 }
 
 impl ServeArgs {
@@ -53,7 +94,8 @@ impl ServeArgs {
             Err(code) => return code,
         };
         let state = Arc::new(RwLock::new(State::default()));
-        rebuild(&root, &state, verbosity);
+        let cache = Arc::new(Cache::default());
+        rebuild(&root, &state, &cache, verbosity);
         let server = match Server::http((self.interface, self.port)) {
             Ok(server) => server,
             Err(e) => {
@@ -70,7 +112,7 @@ impl ServeArgs {
         };
         let url = format!("http://{addr}/");
         println!("Serving {} at {url} (Ctrl-C to stop)", root.display());
-        let _watcher = match watch(&root, Arc::clone(&state), verbosity) {
+        let _watcher = match watch(&root, Arc::clone(&state), cache, verbosity) {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("error: cannot watch the site for changes: {e}");
@@ -91,36 +133,29 @@ impl ServeArgs {
     }
 }
 
-/// Builds the site in memory; on failure the previous files stay served.
-fn rebuild(root: &Path, state: &RwLock<State>, verbosity: Verbosity) {
-    let start = Instant::now();
-    let result = crate::config::Config::load(root)
-        .map_err(|d| Failure::Config(vec![d]))
-        .and_then(|config| {
-            build::render_site(root, &config, true, false, &crate::timings::Timings::new())
-        });
+/// Loads the site again; on failure the previous one stays served.
+fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosity) {
+    let timings = Timings::new();
+    let result = load(root, cache, &timings);
     let mut state = state.write().unwrap_or_else(|e| e.into_inner());
     state.generation += 1;
     match result {
-        Ok(Rendered {
-            files,
-            incidents,
-            warnings,
-            ..
-        }) => {
+        Ok((live, warnings)) => {
             crate::cli::print_diagnostics(root, &warnings);
-            state.files = files
-                .into_iter()
-                .map(|f| (crate::diagnostic::display_path(&f.path), f.bytes))
-                .collect();
-            state.error = None;
+            let site = live.renderer.site();
             if verbosity != Verbosity::Quiet {
                 println!(
-                    "Built {} pages ({incidents} incidents) in {} ms",
-                    state.files.len(),
-                    start.elapsed().as_millis()
+                    "Loaded {} incidents and {} advice pages in {} ms",
+                    site.incidents.len(),
+                    site.advice.len(),
+                    timings.elapsed().as_millis()
                 );
             }
+            if verbosity == Verbosity::Verbose {
+                print!("{}", timings.table());
+            }
+            state.live = Some(Arc::new(live));
+            state.error = None;
         }
         Err(failure) => {
             let diagnostics = match &failure {
@@ -139,10 +174,36 @@ fn rebuild(root: &Path, state: &RwLock<State>, verbosity: Verbosity) {
     }
 }
 
+/// The site under `root`, ready to render, with its warnings. One page of
+/// each template is rendered, so a broken template keeps the last good
+/// site too.
+fn load(root: &Path, cache: &Cache, timings: &Timings) -> Result<(Live, Vec<Diagnostic>), Failure> {
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    let theme = timings
+        .time("theme", || render::theme::load(root, &config.build.theme))
+        .map_err(|d| Failure::Config(vec![d]))?;
+    let Loaded { site, diagnostics } = build::load_cached(root, config, true, cache, timings)?;
+    let renderer = timings.time("renderer", || {
+        Renderer::new(Arc::new(site), Arc::new(theme))
+    });
+    timings
+        .time("probe", || renderer.probe())
+        .map_err(|d| Failure::Config(vec![d]))?;
+    Ok((
+        Live {
+            renderer,
+            pages: Mutex::default(),
+            search: OnceLock::new(),
+        },
+        diagnostics,
+    ))
+}
+
 /// Watches what the site is made of and rebuilds after each burst of changes.
 fn watch(
     root: &Path,
     state: Arc<RwLock<State>>,
+    cache: Arc<Cache>,
     verbosity: Verbosity,
 ) -> notify::Result<
     notify_debouncer_full::Debouncer<
@@ -170,7 +231,7 @@ fn watch(
                     .any(|p| watched.iter().any(|w| p.starts_with(w)))
             });
             if relevant {
-                rebuild(&owned_root, &state, verbosity);
+                rebuild(&owned_root, &state, &cache, verbosity);
             }
         },
     )?;
@@ -210,46 +271,59 @@ fn respond(state: &RwLock<State>, method: &Method, url: &str) -> Reply {
             "only GET and HEAD are served\n",
         );
     }
-    let state = state.read().unwrap_or_else(|e| e.into_inner());
+    let (live, error, generation) = {
+        let state = state.read().unwrap_or_else(|e| e.into_inner());
+        (state.live.clone(), state.error.clone(), state.generation)
+    };
     let path = url.split(['?', '#']).next().unwrap_or("/");
     if path == GENERATION_PATH {
-        return reply(
-            200,
-            "text/plain; charset=utf-8",
-            state.generation.to_string(),
-        );
+        return reply(200, "text/plain; charset=utf-8", generation.to_string());
     }
     let Some(key) = site_path(path) else {
         return reply(400, "text/plain; charset=utf-8", "bad path\n");
     };
-    let found = if key.is_empty() || key.ends_with('/') {
-        state
-            .files
-            .get(&format!("{key}index.html"))
-            .map(|b| (b, format!("{key}index.html")))
-    } else {
-        state.files.get(&key).map(|b| (b, key.clone()))
+    let decorate = |page: &[u8], error: Option<&str>| decorate(page, error, generation);
+    let Some(live) = live else {
+        let page = b"<!doctype html><html><body><p>castor: no good build yet.</p></body></html>";
+        return reply(
+            503,
+            "text/html; charset=utf-8",
+            decorate(page, error.as_deref()),
+        );
     };
-    match found {
-        Some((bytes, name)) => {
+    let name = if key.is_empty() || key.ends_with('/') {
+        format!("{key}index.html")
+    } else {
+        key.clone()
+    };
+    match live.file(Path::new(&name)) {
+        Some(Ok(bytes)) => {
             let content_type = content_type(&name);
             let body = if content_type.starts_with("text/html") {
-                decorate(bytes, &state)
+                decorate(&bytes, error.as_deref())
             } else {
-                bytes.clone()
+                bytes
             };
             reply(200, content_type, body)
         }
-        None if state.files.contains_key(&format!("{key}/index.html")) => Reply {
+        Some(Err(problem)) => {
+            let page = b"<!doctype html><html><body><p>castor: this page cannot be rendered.</p></body></html>";
+            let message = problem.to_string();
+            reply(
+                500,
+                "text/html; charset=utf-8",
+                decorate(page, Some(&message)),
+            )
+        }
+        None if live.renderer.has(Path::new(&format!("{key}/index.html"))) => Reply {
             location: Some(format!("/{key}/")),
             ..reply(301, "text/plain; charset=utf-8", "moved\n")
         },
         None => {
-            let page = state
-                .files
-                .get("404.html")
-                .map(|b| decorate(b, &state))
-                .unwrap_or_else(|| b"not found\n".to_vec());
+            let page = match live.file(Path::new("404.html")) {
+                Some(Ok(page)) => decorate(&page, error.as_deref()),
+                _ => b"not found\n".to_vec(),
+            };
             reply(404, "text/html; charset=utf-8", page)
         }
     }
@@ -304,9 +378,9 @@ fn content_type(name: &str) -> &'static str {
 
 /// Adds the live-reload script and, while the latest rebuild is broken, a
 /// banner with its errors (escaped: they quote the author's text).
-fn decorate(page: &[u8], state: &State) -> Vec<u8> {
+fn decorate(page: &[u8], error: Option<&str>, generation: u64) -> Vec<u8> {
     let mut extra = String::new();
-    if let Some(error) = &state.error {
+    if let Some(error) = error {
         let mut escaped = Vec::new();
         tera::escape_html(error, &mut escaped).expect("writing to memory cannot fail");
         extra.push_str(&format!(
@@ -316,7 +390,7 @@ fn decorate(page: &[u8], state: &State) -> Vec<u8> {
     }
     extra.push_str(&format!(
         "<script>(()=>{{let g='{}';setInterval(async()=>{{try{{const r=await fetch('{GENERATION_PATH}',{{cache:'no-store'}});const n=await r.text();if(n!==g)location.reload();}}catch(e){{}}}},500);}})();</script>",
-        state.generation
+        generation
     ));
     let page = String::from_utf8_lossy(page);
     let html = match page.rfind("</body>") {
@@ -369,12 +443,12 @@ mod tests {
 
     #[test]
     fn escapes_errors_in_the_banner() {
-        let state = State {
-            error: Some("bad <script>alert(1)</script>".into()),
-            ..State::default()
-        };
-        let html =
-            String::from_utf8(decorate(b"<html><body><p>ok</p></body></html>", &state)).unwrap();
+        let html = String::from_utf8(decorate(
+            b"<html><body><p>ok</p></body></html>",
+            Some("bad <script>alert(1)</script>"),
+            1,
+        ))
+        .unwrap();
         assert!(
             html.contains("bad &lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
                 || html.contains("bad &lt;script&gt;alert(1)&lt;/script&gt;"),

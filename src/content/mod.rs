@@ -9,8 +9,11 @@ pub mod frontmatter;
 pub mod markdown;
 mod validate;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::fs::Metadata;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -43,6 +46,63 @@ pub struct Content {
 pub struct LoadOptions<'a> {
     pub config: &'a Config,
     pub include_drafts: bool,
+    /// Documents parsed by an earlier load, to reuse when unchanged.
+    pub cache: Option<&'a Cache>,
+}
+
+/// What parsing one file gave: the document, if it is valid, and its
+/// problems.
+type Parsed = (Option<validate::Doc>, Vec<Diagnostic>);
+
+/// Parsed files kept between loads by `castor serve`, by path, size and
+/// modification time: after an edit, only the edited file is parsed again.
+/// A different configuration (categories, raw HTML) empties it.
+#[derive(Default)]
+pub struct Cache {
+    entries: RwLock<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    config: String,
+    files: HashMap<PathBuf, (u64, Option<SystemTime>, Parsed)>,
+}
+
+impl Cache {
+    /// Empties the cache if `config` is not the one it was filled under.
+    fn start(&self, config: &Config) {
+        let key = format!("{config:?}");
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.config != key {
+            *entries = Entries {
+                config: key,
+                files: HashMap::new(),
+            };
+        }
+    }
+
+    fn get(&self, path: &Path, meta: &Metadata) -> Option<Parsed> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let (len, modified, parsed) = entries.files.get(path)?;
+        (*len == meta.len() && *modified == meta.modified().ok()).then(|| parsed.clone())
+    }
+
+    fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.files.insert(
+            path.to_path_buf(),
+            (meta.len(), meta.modified().ok(), parsed.clone()),
+        );
+    }
+
+    /// Forgets the files that are gone.
+    fn keep_only(&self, found: &[Found]) {
+        let paths: HashSet<&Path> = found.iter().map(|f| f.path.as_path()).collect();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries
+            .files
+            .retain(|path, _| paths.contains(path.as_path()));
+    }
 }
 
 /// A Markdown file found in the tree, not yet read.
@@ -76,8 +136,13 @@ pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
     let found = find_files(&dir, content_rel, &mut diagnostics);
     check_duplicate_slugs(&found, &mut diagnostics);
 
-    let parsed: Vec<(Option<validate::Doc>, Vec<Diagnostic>)> =
-        found.par_iter().map(|f| read_one(f, options)).collect();
+    if let Some(cache) = options.cache {
+        cache.start(options.config);
+    }
+    let parsed: Vec<Parsed> = found.par_iter().map(|f| read_one(f, options)).collect();
+    if let Some(cache) = options.cache {
+        cache.keep_only(&found);
+    }
     let mut content = Content::default();
     for (f, (doc, problems)) in found.iter().zip(parsed) {
         diagnostics.extend(problems);
@@ -228,7 +293,7 @@ fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec
             }],
         )
     };
-    match std::fs::metadata(&found.path) {
+    let meta = match std::fs::metadata(&found.path) {
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             return error(
                 format!(
@@ -238,12 +303,30 @@ fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec
                 "split it, or move long logs to a linked file",
             );
         }
-        Ok(_) => {}
+        Ok(meta) => meta,
         Err(e) => return error(format!("cannot read: {e}"), ""),
+    };
+    let Some(cache) = options.cache else {
+        return parse_one(found, options);
+    };
+    if let Some(parsed) = cache.get(&found.path, &meta) {
+        return parsed;
     }
+    let parsed = parse_one(found, options);
+    cache.put(&found.path, &meta, &parsed);
+    parsed
+}
+
+fn parse_one(found: &Found, options: &LoadOptions) -> Parsed {
+    let error = |message: String| {
+        (
+            None,
+            vec![Diagnostic::error(&found.display, Pos::START, message)],
+        )
+    };
     let bytes = match std::fs::read(&found.path) {
         Ok(bytes) => bytes,
-        Err(e) => return error(format!("cannot read: {e}"), ""),
+        Err(e) => return error(format!("cannot read: {e}")),
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,

@@ -2,6 +2,7 @@
 //! with the file position of the value at fault.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
@@ -55,7 +56,9 @@ pub struct Incident {
     pub near_miss: bool,
     pub also_affected: Vec<String>,
     pub draft: bool,
-    pub body: Body,
+    /// Shared: `serve` keeps parsed documents between rebuilds, and the
+    /// body is most of a document.
+    pub body: Arc<Body>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +69,7 @@ pub struct Advice {
     pub summary: String,
     pub tags: Vec<String>,
     pub draft: bool,
-    pub body: Body,
+    pub body: Arc<Body>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,9 +79,10 @@ pub struct Page {
     pub title: String,
     pub summary: String,
     pub draft: bool,
-    pub body: Body,
+    pub body: Arc<Body>,
 }
 
+#[derive(Clone)]
 pub enum Doc {
     Incident(Box<Incident>),
     Advice(Advice),
@@ -221,6 +225,7 @@ pub fn document(
     for p in problems {
         checker.error(p.pos, p.message, p.hint);
     }
+    let body = Arc::new(body);
     let doc = match section {
         Section::Incidents => parse::<RawIncident>(&mut checker, split.yaml)
             .and_then(|raw| incident(&mut checker, raw, slug, path, body, options))
@@ -315,7 +320,7 @@ fn incident(
     raw: RawIncident,
     slug: &str,
     path: &Path,
-    body: Body,
+    body: Arc<Body>,
     options: &LoadOptions,
 ) -> Option<Incident> {
     let title = checker.text("title", raw.title);
@@ -539,6 +544,7 @@ mod tests {
     fn reports_missing_exactly_the_fields_the_schema_requires() {
         let config = Config::default();
         let options = LoadOptions {
+            cache: None,
             config: &config,
             include_drafts: false,
         };

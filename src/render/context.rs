@@ -1,6 +1,8 @@
 //! The values templates see. Each incident's card is built once and shared
 //! by every list that shows it (tera values are reference-counted).
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 use tera::Value;
 
@@ -56,33 +58,44 @@ fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
 }
 
 /// One card per incident, in the site's order.
-pub fn cards(site: &Site) -> Vec<Value> {
-    site.incidents
-        .iter()
-        .zip(&site.links)
-        .map(|(incident, links)| {
-            Value::from_serializable(&Card {
-                slug: &incident.slug,
-                title: &incident.title,
-                url: incident_url(&incident.slug),
-                company: term_link(site, Taxonomy::Company, links.company),
-                date: incident.date.iso(),
-                date_human: incident.date.human(),
-                date_first_day: incident.date.first_day().to_string(),
-                date_precision: incident.date.precision(),
-                year: incident.date.year,
-                category: term_link(site, Taxonomy::Category, links.category),
-                category_key: &incident.category,
-                summary: &incident.summary,
-                root_cause: &incident.root_cause,
-                tags: links
-                    .tags
-                    .iter()
-                    .map(|&t| term_link(site, Taxonomy::Tag, t))
-                    .collect(),
-            })
-        })
-        .collect()
+/// Each incident's card as a template value, made the first time a page
+/// needs it and shared by every later page: `build` makes them all, while
+/// `serve` makes those of the pages a browser asks for.
+pub struct Cards(Vec<OnceLock<Value>>);
+
+impl Cards {
+    pub fn new(site: &Site) -> Cards {
+        Cards((0..site.incidents.len()).map(|_| OnceLock::new()).collect())
+    }
+
+    pub fn get(&self, site: &Site, i: usize) -> Value {
+        self.0[i].get_or_init(|| card(site, i)).clone()
+    }
+}
+
+fn card(site: &Site, i: usize) -> Value {
+    let incident = &site.incidents[i];
+    let links = &site.links[i];
+    Value::from_serializable(&Card {
+        slug: &incident.slug,
+        title: &incident.title,
+        url: incident_url(&incident.slug),
+        company: term_link(site, Taxonomy::Company, links.company),
+        date: incident.date.iso(),
+        date_human: incident.date.human(),
+        date_first_day: incident.date.first_day().to_string(),
+        date_precision: incident.date.precision(),
+        year: incident.date.year,
+        category: term_link(site, Taxonomy::Category, links.category),
+        category_key: &incident.category,
+        summary: &incident.summary,
+        root_cause: &incident.root_cause,
+        tags: links
+            .tags
+            .iter()
+            .map(|&t| term_link(site, Taxonomy::Tag, t))
+            .collect(),
+    })
 }
 
 /// Everything an incident page shows beyond its card.

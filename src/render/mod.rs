@@ -9,7 +9,9 @@ mod stats;
 pub mod theme;
 mod timeline;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,7 +19,7 @@ use tera::{Context, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::site::{Site, Taxonomy};
-use context::{Link, advice_items, cards, term_items, term_url};
+use context::{Cards, Link, advice_items, term_items, term_url};
 
 pub use context::{absolute, advice_url, incident_url};
 pub use theme::Theme;
@@ -132,53 +134,147 @@ struct SiteInfo<'a> {
 }
 
 /// State shared by every page's render.
-struct Shared<'a> {
-    site: &'a Site,
-    theme: &'a Theme,
-    cards: Vec<Value>,
-    stats: stats::Stats,
+struct Shared {
+    site: Arc<Site>,
+    theme: Arc<Theme>,
+    cards: Cards,
+    /// Counted when the first page with charts is rendered.
+    stats: OnceLock<stats::Stats>,
     base: Context,
 }
 
-/// Renders every page and copies every static file. Errors name the
-/// template and its line.
-pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostic> {
-    let mut base = Context::new();
-    base.insert(
-        "site",
-        &SiteInfo {
-            title: &site.config.site.title,
-            description: &site.config.site.description,
-            language: &site.config.site.language,
-            base_url: &site.config.site.base_url,
-            incidents: site.incidents.len(),
-            advice: site.advice.len(),
-            companies: site.companies.len(),
-            pages: site
-                .pages
-                .iter()
-                .map(|p| Link {
-                    name: &p.title,
-                    url: format!("{}/", p.slug),
-                })
-                .collect(),
-        },
-    );
-    let shared = Shared {
-        site,
-        theme,
-        cards: cards(site),
-        stats: stats::Stats::of(site),
-        base,
-    };
-    let jobs = jobs(site);
-    let mut files: Vec<OutputFile> = jobs
-        .par_iter()
-        .map(|&job| render_job(&shared, &jobs, job))
-        .collect::<Result<_, _>>()?;
-    files.extend(static_files(site, theme));
-    files.push(crate::export::site_file(site));
-    Ok(files)
+impl Shared {
+    fn stats(&self) -> &stats::Stats {
+        self.stats.get_or_init(|| stats::Stats::of(&self.site))
+    }
+}
+
+/// A site ready to render: what every page shares is computed once.
+/// `castor build` renders every page from it; `castor serve` renders each
+/// page when a browser asks for it, so a rebuild after an edit costs no
+/// page at all.
+pub struct Renderer {
+    shared: Shared,
+    jobs: Vec<Job>,
+    /// Each job's output path.
+    by_path: HashMap<PathBuf, usize>,
+}
+
+impl Renderer {
+    pub fn new(site: Arc<Site>, theme: Arc<Theme>) -> Renderer {
+        let mut base = Context::new();
+        base.insert(
+            "site",
+            &SiteInfo {
+                title: &site.config.site.title,
+                description: &site.config.site.description,
+                language: &site.config.site.language,
+                base_url: &site.config.site.base_url,
+                incidents: site.incidents.len(),
+                advice: site.advice.len(),
+                companies: site.companies.len(),
+                pages: site
+                    .pages
+                    .iter()
+                    .map(|p| Link {
+                        name: &p.title,
+                        url: format!("{}/", p.slug),
+                    })
+                    .collect(),
+            },
+        );
+        let jobs = jobs(&site);
+        let by_path = jobs
+            .iter()
+            .enumerate()
+            .map(|(n, job)| (file_path(&job.url(&site)), n))
+            .collect();
+        Renderer {
+            shared: Shared {
+                cards: Cards::new(&site),
+                stats: OnceLock::new(),
+                base,
+                site,
+                theme,
+            },
+            jobs,
+            by_path,
+        }
+    }
+
+    pub fn site(&self) -> &Site {
+        &self.shared.site
+    }
+
+    /// Every page, every static file and the export. Errors name the
+    /// template and its line.
+    pub fn all(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let mut files: Vec<OutputFile> = self
+            .jobs
+            .par_iter()
+            .map(|&job| render_job(&self.shared, &self.jobs, job))
+            .collect::<Result<_, _>>()?;
+        files.extend(static_files(self.site(), &self.shared.theme));
+        files.push(crate::export::site_file(self.site()));
+        Ok(files)
+    }
+
+    /// The file at `path` (relative to the output directory), rendered
+    /// now; `None` when the site has no such file.
+    pub fn file(&self, path: &Path) -> Option<Result<Vec<u8>, Diagnostic>> {
+        if let Some(&n) = self.by_path.get(path) {
+            return Some(render_job(&self.shared, &self.jobs, self.jobs[n]).map(|f| f.bytes));
+        }
+        if path == Path::new(crate::export::SITE_FILE) {
+            return Some(Ok(crate::export::site_file(self.site()).bytes));
+        }
+        self.static_file(path).map(|f| Ok(f.bytes))
+    }
+
+    fn static_file(&self, path: &Path) -> Option<OutputFile> {
+        static_files(self.site(), &self.shared.theme)
+            .into_iter()
+            .find(|f| f.path == path)
+    }
+
+    /// Whether the site has a file at `path`, without rendering it.
+    pub fn has(&self, path: &Path) -> bool {
+        self.by_path.contains_key(path)
+            || path == Path::new(crate::export::SITE_FILE)
+            || self.static_file(path).is_some()
+    }
+
+    /// Renders one page of each template, so a broken template is caught
+    /// without rendering the whole site. The long lists (every incident,
+    /// the timeline) are left out: their templates fail where they are
+    /// asked for, with the error on the page.
+    pub fn probe(&self) -> Result<(), Diagnostic> {
+        let site = self.site();
+        let mut probes: Vec<Job> = Vec::new();
+        for &job in &self.jobs {
+            let kind = std::mem::discriminant(&job);
+            if !matches!(job, Job::Incidents | Job::Timeline | Job::Term(..))
+                && !probes.iter().any(|p| std::mem::discriminant(p) == kind)
+            {
+                probes.push(job);
+            }
+        }
+        // The shortest term page: any of them shows a broken template.
+        let terms = Taxonomy::ALL.iter().flat_map(|&t| {
+            (0..site.terms(t).len()).map(move |i| (site.terms(t)[i].incidents.len(), t, i))
+        });
+        if let Some((_, t, i)) = terms.min_by_key(|(len, _, _)| *len) {
+            probes.push(Job::Term(t, i));
+        }
+        probes
+            .par_iter()
+            .try_for_each(|&job| render_job(&self.shared, &self.jobs, job).map(drop))
+    }
+}
+
+/// Renders every page and copies every static file.
+pub fn render(site: Arc<Site>, theme: Arc<Theme>) -> Result<Vec<OutputFile>, Diagnostic> {
+    Renderer::new(site, theme).all()
 }
 
 fn static_files(site: &Site, theme: &Theme) -> Vec<OutputFile> {
@@ -208,7 +304,7 @@ fn static_files(site: &Site, theme: &Theme) -> Vec<OutputFile> {
 }
 
 fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Diagnostic> {
-    let site = shared.site;
+    let site = &*shared.site;
     let url = job.url(site);
     let mut ctx = shared.base.clone();
     ctx.insert(
@@ -223,7 +319,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
     let card_list = |indices: &[usize]| -> Value {
         indices
             .iter()
-            .map(|&i| shared.cards[i].clone())
+            .map(|&i| shared.cards.get(site, i))
             .collect::<Vec<_>>()
             .into()
     };
@@ -233,12 +329,12 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert_value("latest", card_list(&latest));
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
             ctx.insert("advice", &advice_items(site));
-            ctx.insert("charts", &shared.stats.summary(&root_of(&url)));
+            ctx.insert("charts", &shared.stats().summary(&root_of(&url)));
             "index.html"
         }
         Job::Incident(i) => {
             let links = &site.links[i];
-            ctx.insert_value("incident", shared.cards[i].clone());
+            ctx.insert_value("incident", shared.cards.get(site, i));
             ctx.insert("detail", &context::IncidentDetail::of(&site.incidents[i]));
             ctx.insert(
                 "citation",
@@ -256,13 +352,13 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
                 "older",
                 links
                     .older
-                    .map_or(Value::none(), |o| shared.cards[o].clone()),
+                    .map_or(Value::none(), |o| shared.cards.get(site, o)),
             );
             ctx.insert_value(
                 "newer",
                 links
                     .newer
-                    .map_or(Value::none(), |n| shared.cards[n].clone()),
+                    .map_or(Value::none(), |n| shared.cards.get(site, n)),
             );
             "incident.html"
         }
@@ -315,7 +411,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             "search.html"
         }
         Job::Stats => {
-            ctx.insert("charts", &shared.stats.all(&root_of(&url)));
+            ctx.insert("charts", &shared.stats().all(&root_of(&url)));
             "stats.html"
         }
         Job::Timeline => {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::content::date::PartialDate;
-use crate::render::context::term_url;
+use crate::render::context::{Cards, term_url};
 use crate::render::stats::category_colour;
 use crate::search::cut_at_word;
 use crate::site::{Site, Taxonomy};
@@ -43,7 +43,7 @@ pub struct Entry {
 }
 
 /// The incidents grouped by year, then month, in the site's order.
-pub fn years(site: &Site, cards: &[Value]) -> Vec<Year> {
+pub fn years(site: &Site, cards: &Cards) -> Vec<Year> {
     let mut years: Vec<Year> = Vec::new();
     for (i, incident) in site.incidents.iter().enumerate() {
         let date = incident.date;
@@ -64,7 +64,7 @@ pub fn years(site: &Site, cards: &[Value]) -> Vec<Year> {
             .expect("pushed above")
             .entries
             .push(Entry {
-                card: cards[i].clone(),
+                card: cards.get(site, i),
                 colour: category_colour(site.links[i].category),
                 cause: cut_at_word(&incident.root_cause, CAUSE_CHARS),
             });

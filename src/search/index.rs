@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -176,10 +175,9 @@ fn update(dir: &Path, site: &Site) -> anyhow::Result<()> {
     let f = schema::fields_of(&index.schema()).context("the index lacks a field")?;
     let indexed = fingerprints(&index)?;
     let sources = sources(site);
-    let wanted: Vec<(String, u64)> = sources
-        .par_iter()
-        .map(|s| (s.key(), s.fingerprint()))
-        .collect();
+    // Not on the rayon pool: this runs beside rendering, which keeps the
+    // pool busy, and hashing every document takes a few milliseconds.
+    let wanted: Vec<(String, u64)> = sources.iter().map(|s| (s.key(), s.fingerprint())).collect();
     let keys: FxHashSet<&str> = wanted.iter().map(|(k, _)| k.as_str()).collect();
     let gone: Vec<&String> = indexed
         .keys()

@@ -116,12 +116,21 @@ fn quick_fingerprint(root: &Path, config: &Config) -> String {
 }
 
 fn content_fingerprint(root: &Path, config: &Config) -> String {
+    // Each file is hashed on its own, in parallel, then the hashes in order.
+    let files: Vec<u64> = inputs(root, config)
+        .par_iter()
+        .map(|(rel, _)| {
+            let mut file = Hasher::new();
+            file.write(rel.as_os_str().as_encoded_bytes());
+            if let Ok(bytes) = std::fs::read(root.join(rel)) {
+                file.write(&bytes);
+            }
+            file.0.digest()
+        })
+        .collect();
     let mut content = Hasher::new();
-    for (rel, _) in inputs(root, config) {
-        content.write(rel.as_os_str().as_encoded_bytes());
-        if let Ok(bytes) = std::fs::read(root.join(&rel)) {
-            content.write(&bytes);
-        }
+    for hash in files {
+        content.write(&hash.to_le_bytes());
     }
     content.hex()
 }

@@ -126,12 +126,20 @@ const RESERVED_PAGE_SLUGS: &[&str] = &[
 /// resolve. The site is returned even with errors, for `check` to finish.
 pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     let Content {
-        mut incidents,
+        incidents,
         mut advice,
         mut pages,
         left_out,
     } = content;
-    incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+    // Sorted through a permutation: an incident is a large value, and
+    // moving each one log(n) times showed in every rebuild of `serve`.
+    let mut order: Vec<usize> = (0..incidents.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&incidents[a], &incidents[b]);
+        b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug))
+    });
+    let mut slots: Vec<Option<Incident>> = incidents.into_iter().map(Some).collect();
+    let incidents: Vec<Incident> = order.iter().filter_map(|&i| slots[i].take()).collect();
     advice.sort_by(|a, b| {
         a.title
             .to_lowercase()

@@ -17,7 +17,7 @@ const TAG_WEIGHT: u32 = 2;
 const COMPANY_WEIGHT: u32 = 2;
 const CATEGORY_WEIGHT: u32 = 1;
 /// Incidents taken from each shared list on either side of the one at hand.
-const WINDOW: usize = 64;
+const WINDOW: usize = 24;
 
 /// Completes every incident's `related` list up to [`MAX_RELATED`].
 pub fn fill(
@@ -67,9 +67,15 @@ pub fn fill(
                     .map(|&j| (scores[j], j))
                     .collect();
                 // Highest score first; among equals, the nearest in time.
-                ranked.sort_unstable_by_key(|&(score, j)| {
-                    (std::cmp::Reverse(score), j.abs_diff(i), j)
-                });
+                // Only the best few are needed, so they are selected first
+                // and only they are sorted.
+                let order =
+                    |&(score, j): &(u32, usize)| (std::cmp::Reverse(score), j.abs_diff(i), j);
+                if ranked.len() > MAX_RELATED {
+                    ranked.select_nth_unstable_by_key(MAX_RELATED, order);
+                    ranked.truncate(MAX_RELATED);
+                }
+                ranked.sort_unstable_by_key(order);
                 let mut related = l.related.clone();
                 related.extend(ranked.into_iter().map(|(_, j)| j));
                 related.truncate(MAX_RELATED);

@@ -137,6 +137,36 @@ fn serves_rebuilds_on_edit_and_keeps_the_last_good_site_on_error() {
 }
 
 #[test]
+fn a_broken_template_keeps_the_last_good_site() {
+    let site = Fixture::new("basic");
+    let template = "themes/default/templates/page.html";
+    let good = "{% extends \"base.html\" %}{% block main %}<p>{{ title }}</p>{% endblock main %}";
+    site.write(template, good);
+    let served = serve(&site);
+    let (status, body) = request(&served.addr, "GET", "/about/");
+    assert_eq!(status, 200);
+    assert!(body.contains("<p>About the fixture</p>"), "{body}");
+
+    site.write(
+        template,
+        good.replace("{{ title }}", "{{ title | no_such_filter }}"),
+    );
+    let body = wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        b.contains("castor-error")
+    });
+    assert!(
+        body.contains("page.html"),
+        "the error names the template: {body}"
+    );
+    let (status, body) = request(&served.addr, "GET", "/about/");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<p>About the fixture</p>"),
+        "last good page: {body}"
+    );
+}
+
+#[test]
 fn refuses_escapes_and_other_methods() {
     let site = Fixture::new("basic");
     let served = serve(&site);
