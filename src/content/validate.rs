@@ -270,6 +270,15 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(checker: &mut Checker, yaml: &s
         return Some(T::default());
     }
     let known = frontmatter::field_names::<T>();
+    if plain_known_keys(yaml, known) {
+        return match serde_saphyr::from_str::<T>(yaml) {
+            Ok(raw) => Some(raw),
+            Err(e) => {
+                yaml_error(checker, &e);
+                None
+            }
+        };
+    }
     match serde_saphyr::from_str::<Keys>(yaml) {
         Ok(Keys(keys)) => {
             for key in keys.iter().filter(|k| !known.contains(&k.value.as_str())) {
@@ -296,6 +305,33 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(checker: &mut Checker, yaml: &s
             None
         }
     }
+}
+
+/// Whether `yaml` is a block mapping whose keys, all plain words at the
+/// start of a line, are known: the common case, where the pass that finds
+/// every unknown key can be skipped. Anything unusual (an indented or
+/// quoted key, flow style, a merge key, a document marker) says no, and the
+/// full pass decides.
+fn plain_known_keys(yaml: &str, known: &[&str]) -> bool {
+    let mut keys = 0;
+    for line in yaml.lines() {
+        let Some(first) = line.chars().next() else {
+            continue;
+        };
+        if first == ' ' || first == '#' || line == "-" || line.starts_with("- ") {
+            // Inside a value, a comment, or an item of a list at column 0.
+            continue;
+        }
+        let Some((key, rest)) = line.split_once(':') else {
+            return false;
+        };
+        let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !plain || !(rest.is_empty() || rest.starts_with(' ')) || !known.contains(&key) {
+            return false;
+        }
+        keys += 1;
+    }
+    keys > 0
 }
 
 fn yaml_error(checker: &mut Checker, e: &serde_saphyr::Error) {
@@ -539,6 +575,24 @@ fn sources(
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    #[test]
+    fn only_plain_known_keys_skip_the_unknown_key_pass() {
+        let known = ["title", "tags", "root_cause"];
+        let yes = "title: x\n# note\ntags:\n- a\n  - b\nroot_cause: >\n  y\n";
+        assert!(plain_known_keys(yes, &known));
+        for no in [
+            "titel: x\n",
+            "title: x\n\"tags\": [a]\n",
+            "  title: x\n  tags: []\n",
+            "{title: x}\n",
+            "title: x\n<<: *base\n",
+            "title:x\n",
+            "",
+        ] {
+            assert!(!plain_known_keys(no, &known), "{no:?}");
+        }
+    }
 
     #[test]
     fn reports_missing_exactly_the_fields_the_schema_requires() {

@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -235,16 +236,87 @@ fn json(path: String, value: &impl Serialize) -> OutputFile {
 /// Lowercased alphanumeric runs of two characters or more, without stop
 /// words: the same rule as `words()` in search.js.
 pub fn words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().nth(1).is_some())
+    Runs { text, at: 0 }
+        .filter(|w| w.len() >= 2 && (w.is_ascii() || w.chars().nth(1).is_some()))
         .map(|w| {
-            if w.chars().any(char::is_uppercase) {
+            let upper = if w.is_ascii() {
+                w.bytes().any(|b| b.is_ascii_uppercase())
+            } else {
+                w.chars().any(char::is_uppercase)
+            };
+            if upper {
                 Cow::Owned(w.to_lowercase())
             } else {
                 Cow::Borrowed(w)
             }
         })
-        .filter(|w| !STOP_WORDS.contains(&w.as_ref()))
+        .filter(|w| !is_stop_word(w))
+}
+
+/// Whether `word` is in [`STOP_WORDS`]. Called for every word of the site:
+/// each stop word is packed into a `u64`, so the lookup compares numbers,
+/// not strings.
+fn is_stop_word(word: &str) -> bool {
+    static PACKED: LazyLock<Vec<u64>> = LazyLock::new(|| {
+        let mut packed: Vec<u64> = STOP_WORDS.iter().filter_map(|w| pack(w)).collect();
+        packed.sort_unstable();
+        packed
+    });
+    pack(word).is_some_and(|key| PACKED.binary_search(&key).is_ok())
+}
+
+/// The bytes of a word of at most eight bytes, as one number.
+fn pack(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    let mut buf = [0u8; 8];
+    buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(u64::from_le_bytes(buf))
+}
+
+/// The alphanumeric runs of a text. Bytes are looked at one by one and
+/// only non-ASCII ones decoded: this runs over every word of the site.
+struct Runs<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Runs<'a> {
+    /// Whether the character at byte `at` is alphanumeric, and its length.
+    fn alphanumeric_at(&self, at: usize) -> (bool, usize) {
+        let byte = self.text.as_bytes()[at];
+        if byte.is_ascii() {
+            return (byte.is_ascii_alphanumeric(), 1);
+        }
+        let c = self.text[at..].chars().next().unwrap_or(' ');
+        (c.is_alphanumeric(), c.len_utf8())
+    }
+}
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let len = self.text.len();
+        while self.at < len {
+            let (inside, width) = self.alphanumeric_at(self.at);
+            if inside {
+                break;
+            }
+            self.at += width;
+        }
+        if self.at >= len {
+            return None;
+        }
+        let start = self.at;
+        while self.at < len {
+            let (inside, width) = self.alphanumeric_at(self.at);
+            if !inside {
+                break;
+            }
+            self.at += width;
+        }
+        Some(&self.text[start..self.at])
+    }
 }
 
 /// The first [`SHARD_PREFIX`] characters of `term`.
@@ -264,6 +336,25 @@ mod tests {
     fn words_drop_stop_words_and_single_letters() {
         let found: Vec<Cow<str>> = words("The BGP route, a withdrawal of Facebook’s").collect();
         assert_eq!(found, ["bgp", "route", "withdrawal", "facebook"]);
+    }
+
+    #[test]
+    fn words_split_like_the_unicode_rule() {
+        let text = "Café-Ünïcode x2 ÄB résumé’s 東京 a,b;;DNS";
+        let fast: Vec<Cow<str>> = words(text).collect();
+        let slow: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 2)
+            .map(str::to_lowercase)
+            .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+            .collect();
+        assert_eq!(fast, slow);
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        assert!(!is_stop_word("therein") && !is_stop_word("t"));
+        assert_eq!(
+            fast,
+            ["café", "ünïcode", "x2", "äb", "résumé", "東京", "dns"]
+        );
     }
 
     #[test]

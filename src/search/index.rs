@@ -24,6 +24,8 @@ use crate::site::Site;
 /// stage of a build, and rendering shares the cores with it.
 const WRITER_THREADS: usize = 2;
 const WRITER_BUDGET_BYTES: usize = 200_000_000;
+/// Segments bigger than this are never merged by an update.
+const MERGE_LIMIT_DOCS: usize = 1_000;
 
 /// The index directory of the site under `root`.
 pub fn dir(root: &Path, site_config: &crate::config::Config) -> PathBuf {
@@ -191,6 +193,12 @@ fn update(dir: &Path, site: &Site) -> anyhow::Result<()> {
     }
     let mut writer: IndexWriter =
         index.writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET_BYTES)?;
+    // Each update adds a small segment. Those are merged together, but the
+    // big segment of the first build is left alone: merging it would cost
+    // as much as a rebuild, to reclaim a few deleted documents.
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_max_docs_before_merge(MERGE_LIMIT_DOCS);
+    writer.set_merge_policy(Box::new(policy));
     for key in gone
         .into_iter()
         .chain(changed.iter().map(|&n| &wanted[n].0))
