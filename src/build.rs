@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::output;
+use crate::progress::Progress;
 use crate::render::{self, OutputFile};
 use crate::search::{self, Stamp};
 use crate::site::{self, Site};
@@ -106,6 +107,8 @@ pub struct Options {
     pub drafts: bool,
     /// Replace an output directory castor did not create.
     pub force: bool,
+    /// Show a progress bar on a terminal when the build is slow.
+    pub progress: bool,
 }
 
 /// What a finished build did.
@@ -122,10 +125,15 @@ pub struct Report {
     pub timings: Timings,
 }
 
+/// The stages [`build`] times, for the progress bar: theme, stamp, load,
+/// site graph, render, browser index, tantivy index and write.
+pub const STAGES: u64 = 8;
+
 /// Builds the site under `root`. Nothing is written unless every stage
 /// succeeded.
 pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
-    let timings = Timings::new();
+    let progress = options.progress.then(|| Progress::start(STAGES)).flatten();
+    let timings = Timings::new().with_progress(progress);
     // The output directory is checked from book.toml before the content is
     // read, so a dangerous setting is refused before any work.
     let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
@@ -149,6 +157,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     let written = timings
         .time("write", || output::write(&target, &files))
         .map_err(Failure::Io)?;
+    timings.finish();
     Ok(Report {
         files: files.len(),
         written,

@@ -107,6 +107,7 @@ impl BuildArgs {
             output: self.output,
             drafts: self.drafts,
             force: self.force,
+            progress: verbosity != Verbosity::Quiet,
         };
         match build::build(&root, &options) {
             Ok(report) => {

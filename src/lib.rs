@@ -16,6 +16,7 @@ pub mod init;
 pub mod lint;
 pub mod new;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod schema;
 pub mod search;

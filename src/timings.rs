@@ -3,13 +3,15 @@
 //! keeps its own start and end, counted from the start of the build: a
 //! plain list of durations would hide the overlap.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-#[derive(Debug)]
+use crate::progress::Progress;
+
 pub struct Timings {
     start: Instant,
     stages: Mutex<Vec<Stage>>,
+    progress: Option<Arc<Progress>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -24,19 +26,40 @@ impl Timings {
         Timings {
             start: Instant::now(),
             stages: Mutex::new(Vec::new()),
+            progress: None,
         }
+    }
+
+    /// Also shows each stage on `progress`.
+    pub fn with_progress(mut self, progress: Option<Arc<Progress>>) -> Timings {
+        self.progress = progress;
+        self
     }
 
     /// Runs `f` as the stage `name`.
     pub fn time<T>(&self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        if let Some(progress) = &self.progress {
+            progress.started(name);
+        }
         let start = self.start.elapsed();
         let value = f();
         let end = self.start.elapsed();
+        if let Some(progress) = &self.progress {
+            progress.finished(name);
+        }
         self.stages
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(Stage { name, start, end });
         value
+    }
+
+    /// Removes the progress bar, if any, so what is printed next stands
+    /// alone.
+    pub fn finish(&self) {
+        if let Some(progress) = &self.progress {
+            progress.clear();
+        }
     }
 
     pub fn elapsed(&self) -> Duration {
@@ -72,6 +95,18 @@ impl Timings {
             self.elapsed().as_secs_f64()
         ));
         out
+    }
+}
+
+impl Drop for Timings {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl std::fmt::Debug for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.stages()).finish()
     }
 }
 
