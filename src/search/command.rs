@@ -84,19 +84,34 @@ impl SearchArgs {
         let config = Config::load(&root).map_err(|d| usage(&d))?;
         let request = self.request(&config)?;
         let dir = index::dir(&root, &config);
-        let freshness = stamp::freshness(&root, &config, &dir);
-        if freshness != Freshness::Fresh {
-            if verbosity != Verbosity::Quiet {
-                eprintln!("Rebuilding the search index: {}.", freshness.reason());
+        // The freshness check states every content file, and the search
+        // does not need its answer until the end: both run at once, and
+        // the early answer is dropped if the index turns out stale.
+        let (freshness, early) = std::thread::scope(|scope| {
+            let check = scope.spawn(|| stamp::freshness(&root, &config, &dir));
+            let early = index::open(&dir)
+                .ok()
+                .map(|opened| query::search(&opened, &request));
+            (check.join().unwrap_or(Freshness::Stale), early)
+        });
+        let outcome = match early {
+            Some(outcome) if freshness == Freshness::Fresh => outcome,
+            _ => {
+                if freshness != Freshness::Fresh {
+                    if verbosity != Verbosity::Quiet {
+                        eprintln!("Rebuilding the search index: {}.", freshness.reason());
+                    }
+                    crate::build::index(&root, &config)
+                        .map_err(|f| cli::report_failure(&root, &f, "cannot search"))?;
+                }
+                let opened = index::open(&dir).map_err(|e| {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(1)
+                })?;
+                query::search(&opened, &request)
             }
-            crate::build::index(&root, &config)
-                .map_err(|f| cli::report_failure(&root, &f, "cannot search"))?;
-        }
-        let opened = index::open(&dir).map_err(|e| {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        })?;
-        let outcome = query::search(&opened, &request).map_err(|e| match e {
+        };
+        let outcome = outcome.map_err(|e| match e {
             Error::BadQuery(message) => usage(
                 &Diagnostic::general(format!(
                     "cannot understand the query `{}`: {message}",

