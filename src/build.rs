@@ -125,9 +125,13 @@ pub struct Report {
     pub timings: Timings,
 }
 
-/// The stages [`build`] times, for the progress bar: theme, stamp, load,
-/// site graph, render, browser index, tantivy index and write.
-pub const STAGES: u64 = 8;
+/// The stages [`build`] times, for the progress bar: theme, stamp, cache,
+/// load, site graph, render, browser index, tantivy index, cache write
+/// and write.
+pub const STAGES: u64 = 10;
+
+/// Where `build` keeps parsed documents for the next build.
+pub(crate) const CACHE_DIR: &str = ".castor/cache";
 
 /// Builds the site under `root`. Nothing is written unless every stage
 /// succeeded.
@@ -196,8 +200,15 @@ fn render_site(
     // Stamped before reading, so an edit made during the build leaves the
     // index stale rather than wrongly fresh.
     let stamp = timings.time("stamp", || Stamp::of(root, config));
-    let Loaded { site, diagnostics } =
-        without_errors(load_timed(root, config.clone(), drafts, timings, None))?;
+    let cache_dir = root.join(CACHE_DIR);
+    let cache = timings.time("cache", || content::Cache::read(&cache_dir));
+    let Loaded { site, diagnostics } = without_errors(load_timed(
+        root,
+        config.clone(),
+        drafts,
+        timings,
+        Some(&cache),
+    ))?;
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
     let site = Arc::new(site);
@@ -207,6 +218,9 @@ fn render_site(
                 search::index::write(&search::index::dir(root, config), &site, &stamp)
             })
         });
+        // The cache only saves time: a build that cannot keep it is still
+        // a good build, and the next one parses everything again.
+        scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
         // Both stages are parallel inside; joined, each fills the cores
         // the other leaves idle at its end.
         let (files, browser) = rayon::join(

@@ -94,7 +94,9 @@ impl ServeArgs {
             Err(code) => return code,
         };
         let state = Arc::new(RwLock::new(State::default()));
-        let cache = Arc::new(Cache::default());
+        // Seeded from the last build's cache, so a first load of a large
+        // site parses only what changed since.
+        let cache = Arc::new(Cache::read(&root.join(build::CACHE_DIR)));
         rebuild(&root, &state, &cache, verbosity);
         let server = match Server::http((self.interface, self.port)) {
             Ok(server) => server,

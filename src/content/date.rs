@@ -7,7 +7,9 @@ use serde::Serialize;
 
 /// A date that may lack its day or month. Orders as the earliest day it
 /// could mean, so "2021" sorts before "2021-03-01".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub struct PartialDate {
     pub year: i32,
     pub month: Option<u32>,

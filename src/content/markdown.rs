@@ -1,6 +1,7 @@
 //! Markdown bodies to HTML: internal `@/` links, heading anchors, highlighted
 //! code, and sanitized raw HTML.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -13,7 +14,7 @@ use crate::highlight;
 use crate::slug;
 
 /// What a Markdown body became.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Body {
     pub html: String,
     /// The text without markup, for search and word counts.
@@ -28,7 +29,7 @@ pub struct Body {
 }
 
 /// Which part of the content tree an `@/` link points into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Section {
     Incidents,
     Advice,
@@ -46,7 +47,7 @@ impl Section {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InternalLink {
     pub section: Section,
     pub slug: String,

@@ -4,16 +4,14 @@
 //! Every problem of the whole tree is collected; a file with an error is
 //! left out of the result, so later stages only ever see valid documents.
 
+mod cache;
 pub mod date;
 pub mod frontmatter;
 pub mod markdown;
 mod validate;
 
-use std::collections::{HashMap, HashSet};
-use std::fs::Metadata;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
-use std::time::SystemTime;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -22,6 +20,8 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::slug;
 
+pub use cache::Cache;
+use cache::Parsed;
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
@@ -48,61 +48,6 @@ pub struct LoadOptions<'a> {
     pub include_drafts: bool,
     /// Documents parsed by an earlier load, to reuse when unchanged.
     pub cache: Option<&'a Cache>,
-}
-
-/// What parsing one file gave: the document, if it is valid, and its
-/// problems.
-type Parsed = (Option<validate::Doc>, Vec<Diagnostic>);
-
-/// Parsed files kept between loads by `castor serve`, by path, size and
-/// modification time: after an edit, only the edited file is parsed again.
-/// A different configuration (categories, raw HTML) empties it.
-#[derive(Default)]
-pub struct Cache {
-    entries: RwLock<Entries>,
-}
-
-#[derive(Default)]
-struct Entries {
-    config: String,
-    files: HashMap<PathBuf, (u64, Option<SystemTime>, Parsed)>,
-}
-
-impl Cache {
-    /// Empties the cache if `config` is not the one it was filled under.
-    fn start(&self, config: &Config) {
-        let key = format!("{config:?}");
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.config != key {
-            *entries = Entries {
-                config: key,
-                files: HashMap::new(),
-            };
-        }
-    }
-
-    fn get(&self, path: &Path, meta: &Metadata) -> Option<Parsed> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        let (len, modified, parsed) = entries.files.get(path)?;
-        (*len == meta.len() && *modified == meta.modified().ok()).then(|| parsed.clone())
-    }
-
-    fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        entries.files.insert(
-            path.to_path_buf(),
-            (meta.len(), meta.modified().ok(), parsed.clone()),
-        );
-    }
-
-    /// Forgets the files that are gone.
-    fn keep_only(&self, found: &[Found]) {
-        let paths: HashSet<&Path> = found.iter().map(|f| f.path.as_path()).collect();
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        entries
-            .files
-            .retain(|path, _| paths.contains(path.as_path()));
-    }
 }
 
 /// A Markdown file found in the tree, not yet read.
@@ -141,7 +86,7 @@ pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
     }
     let parsed: Vec<Parsed> = found.par_iter().map(|f| read_one(f, options)).collect();
     if let Some(cache) = options.cache {
-        cache.keep_only(&found);
+        cache.keep_only(found.iter().map(|f| f.display.as_path()));
     }
     let mut content = Content::default();
     for (f, (doc, problems)) in found.iter().zip(parsed) {
@@ -309,11 +254,11 @@ fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec
     let Some(cache) = options.cache else {
         return parse_one(found, options);
     };
-    if let Some(parsed) = cache.get(&found.path, &meta) {
+    if let Some(parsed) = cache.get(&found.display, &meta) {
         return parsed;
     }
     let parsed = parse_one(found, options);
-    cache.put(&found.path, &meta, &parsed);
+    cache.put(&found.display, &meta, &parsed);
     parsed
 }
 

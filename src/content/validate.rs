@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
 use super::LoadOptions;
@@ -18,13 +18,13 @@ use crate::slug;
 
 /// A reference by slug to another document, kept with its position so a
 /// dangling one can be reported where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ref {
     pub slug: String,
     pub pos: Pos,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Incident {
     pub slug: String,
     pub path: PathBuf,
@@ -61,7 +61,7 @@ pub struct Incident {
     pub body: Arc<Body>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Advice {
     pub slug: String,
     pub path: PathBuf,
@@ -72,7 +72,7 @@ pub struct Advice {
     pub body: Arc<Body>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Page {
     pub slug: String,
     pub path: PathBuf,
@@ -82,7 +82,7 @@ pub struct Page {
     pub body: Arc<Body>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub enum Doc {
     Incident(Box<Incident>),
     Advice(Advice),

@@ -23,7 +23,9 @@ use crate::site::Site;
 /// Two indexing threads: a cold index of 10,000 incidents is the longest
 /// stage of a build, and rendering shares the cores with it.
 const WRITER_THREADS: usize = 2;
-const WRITER_BUDGET_BYTES: usize = 200_000_000;
+const WRITER_BUDGET_BYTES: usize = 50_000_000;
+/// Documents indexed between two commits of a new index.
+const BATCH_DOCS: usize = 2_500;
 /// Segments bigger than this are never merged by an update.
 const MERGE_LIMIT_DOCS: usize = 1_000;
 
@@ -162,7 +164,16 @@ fn fill(dir: &Path, site: &Site) -> tantivy::Result<()> {
     super::stem::register(&index);
     let mut writer: IndexWriter =
         index.writer_with_num_threads(WRITER_THREADS, WRITER_BUDGET_BYTES)?;
-    for source in sources(site) {
+    // tantivy queues up to 10,000 documents ahead of its indexing threads,
+    // each with a copy of its text: at 10,000 incidents, the whole site
+    // again in memory. A commit every BATCH_DOCS documents waits for the
+    // queue to drain. The segments it leaves are not merged: searching a
+    // few segments costs less than merging them.
+    writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
+    for (n, source) in sources(site).into_iter().enumerate() {
+        if n > 0 && n % BATCH_DOCS == 0 {
+            writer.commit()?;
+        }
         writer.add_document(source.document(&f))?;
     }
     writer.commit()?;

@@ -1,6 +1,6 @@
 //! A fixture site built end to end: pages, links, feed, sitemap, escaping.
 
-use crate::helpers::{Fixture, html_files};
+use crate::helpers::{Fixture, html_files, snapshot_dir};
 
 fn built() -> Fixture {
     let site = Fixture::new("basic");
@@ -301,4 +301,51 @@ fn quiet_builds_print_nothing() {
     let run = site.castor(&["--quiet", "build"]).success();
     assert_eq!(run.stdout, "");
     assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn the_parse_cache_never_changes_what_is_built() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    let first = snapshot_dir(&site.path("public"));
+    let shards: Vec<_> = std::fs::read_dir(site.path(".castor/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!shards.is_empty(), "the build keeps a cache");
+
+    // Built from the cache: the same site.
+    site.castor(&["build"]).success();
+    assert_eq!(snapshot_dir(&site.path("public")), first);
+
+    // An edit is seen through the cache.
+    let file = "content/incidents/2021-10-04-acme-bgp.md";
+    let text = site.read(file);
+    site.write(
+        file,
+        text.replace("Acme withdraws its BGP routes", "Acme drops off the map"),
+    );
+    site.castor(&["build"]).success();
+    let page = "public/incidents/2021-10-04-acme-bgp/index.html";
+    assert!(site.read(page).contains("Acme drops off the map"));
+
+    // A damaged cache is ignored.
+    for shard in &shards {
+        std::fs::write(shard, b"not a cache").unwrap();
+    }
+    site.castor(&["build"]).success();
+    assert!(site.read(page).contains("Acme drops off the map"));
+
+    // A cached document is not trusted under another configuration.
+    let config = site.read("book.toml");
+    site.write(
+        "book.toml",
+        config.replace("[categories.network]", "[categories.networking]"),
+    );
+    let run = site.castor(&["build"]).code(1);
+    assert!(
+        run.stderr.contains("unknown category `network`"),
+        "{}",
+        run.stderr
+    );
 }

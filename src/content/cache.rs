@@ -1,0 +1,195 @@
+//! Parsed documents kept between loads, by path, size and modification
+//! time, so that after an edit only the edited file is parsed again.
+//! `castor serve` keeps one in memory; `castor build` keeps one in
+//! `.castor/cache/`, which turns the second build of an unchanged tree
+//! from parsing every file into reading a few files.
+//!
+//! An entry is used only when the file's size and modification time, the
+//! configuration (categories, raw HTML) and the castor binary itself are
+//! those it was made under; anything else is parsed again. A cache that
+//! cannot be read is ignored, never an error.
+
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::validate::Doc;
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+
+/// What parsing one file gave: the document, if it is valid, and its
+/// problems.
+pub(crate) type Parsed = (Option<Doc>, Vec<Diagnostic>);
+
+/// On disk the entries are split by path into this many files, read in
+/// parallel; an edit rewrites only the file its entry falls in.
+const SHARDS: usize = 8;
+
+#[derive(Default)]
+pub struct Cache {
+    entries: RwLock<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    /// What the entries were made under: castor and the configuration.
+    key: String,
+    files: HashMap<PathBuf, Entry>,
+    /// The shards whose entries changed since the cache was read.
+    dirty: [bool; SHARDS],
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Entry {
+    len: u64,
+    modified: Option<SystemTime>,
+    parsed: Parsed,
+}
+
+/// One shard file.
+#[derive(Serialize, Deserialize)]
+struct Shard {
+    key: String,
+    files: Vec<(PathBuf, Entry)>,
+}
+
+impl Cache {
+    /// The cache kept in `dir` by an earlier build; empty when there is
+    /// none or it cannot be read.
+    pub fn read(dir: &Path) -> Cache {
+        let shards: Vec<Option<Shard>> = (0..SHARDS)
+            .into_par_iter()
+            .map(|n| {
+                let file = std::fs::File::open(shard_path(dir, n)).ok()?;
+                rmp_serde::from_read(BufReader::new(file)).ok()
+            })
+            .collect();
+        let mut entries = Entries::default();
+        for shard in shards.into_iter().flatten() {
+            if !entries.files.is_empty() && entries.key != shard.key {
+                // Shards of different builds: trust none of them.
+                return Cache::default();
+            }
+            entries.key = shard.key;
+            entries.files.extend(shard.files);
+        }
+        Cache {
+            entries: RwLock::new(entries),
+        }
+    }
+
+    /// Writes the shards that changed to `dir`, each through a temporary
+    /// file renamed into place.
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        if !entries.dirty.contains(&true) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut shards: Vec<Vec<(PathBuf, Entry)>> = vec![Vec::new(); SHARDS];
+        for (path, entry) in &entries.files {
+            let n = shard_of(path);
+            if entries.dirty[n] {
+                shards[n].push((path.clone(), entry.clone()));
+            }
+        }
+        for (n, files) in shards.into_iter().enumerate() {
+            if !entries.dirty[n] {
+                continue;
+            }
+            let path = shard_path(dir, n);
+            let temporary = path.with_extension("tmp");
+            let shard = Shard {
+                key: entries.key.clone(),
+                files,
+            };
+            let file = std::fs::File::create(&temporary)
+                .with_context(|| format!("cannot write {}", temporary.display()))?;
+            rmp_serde::encode::write_named(&mut BufWriter::new(file), &shard)
+                .with_context(|| format!("cannot write {}", temporary.display()))?;
+            std::fs::rename(&temporary, &path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Empties the cache if it was made by another castor binary or under
+    /// another configuration.
+    pub(super) fn start(&self, config: &Config) {
+        let key = format!("{}\n{config:?}", binary_fingerprint());
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.key != key {
+            *entries = Entries {
+                key,
+                files: HashMap::new(),
+                dirty: [true; SHARDS],
+            };
+        }
+    }
+
+    pub(super) fn get(&self, path: &Path, meta: &Metadata) -> Option<Parsed> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.files.get(path)?;
+        (entry.len == meta.len() && entry.modified == meta.modified().ok())
+            .then(|| entry.parsed.clone())
+    }
+
+    pub(super) fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.dirty[shard_of(path)] = true;
+        entries.files.insert(
+            path.to_path_buf(),
+            Entry {
+                len: meta.len(),
+                modified: meta.modified().ok(),
+                parsed: parsed.clone(),
+            },
+        );
+    }
+
+    /// Forgets the files that are not in `paths`.
+    pub(super) fn keep_only<'a>(&self, paths: impl Iterator<Item = &'a Path>) {
+        let paths: std::collections::HashSet<&Path> = paths.collect();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let Entries { files, dirty, .. } = &mut *entries;
+        files.retain(|path, _| {
+            let keep = paths.contains(path.as_path());
+            if !keep {
+                dirty[shard_of(path)] = true;
+            }
+            keep
+        });
+    }
+}
+
+fn shard_path(dir: &Path, n: usize) -> PathBuf {
+    dir.join(format!("documents-{n}.msgpack"))
+}
+
+fn shard_of(path: &Path) -> usize {
+    let hash = xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes());
+    (hash % SHARDS as u64) as usize
+}
+
+/// The running castor binary's size and modification time: a rebuilt
+/// castor may parse differently, even under the same version number.
+fn binary_fingerprint() -> String {
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    match meta {
+        Ok(meta) => format!(
+            "{} {} {:?}",
+            env!("CARGO_PKG_VERSION"),
+            meta.len(),
+            meta.modified().ok()
+        ),
+        // Unknown: never matches, so the cache is never trusted.
+        Err(_) => format!("unknown {:?}", SystemTime::now()),
+    }
+}
