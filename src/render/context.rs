@@ -61,15 +61,40 @@ fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
 /// Each incident's card as a template value, made the first time a page
 /// needs it and shared by every later page: `build` makes them all, while
 /// `serve` makes those of the pages a browser asks for.
-pub struct Cards(Vec<OnceLock<Value>>);
+pub struct Cards {
+    values: Vec<OnceLock<Value>>,
+    /// The HTML of each card at each page depth castor has (the home page,
+    /// `incidents/`, `incidents/<slug>/`), made by the lists.
+    html: Vec<[OnceLock<String>; DEPTHS]>,
+}
+
+/// Page depths whose card HTML is kept; deeper pages render their own.
+const DEPTHS: usize = 3;
 
 impl Cards {
     pub fn new(site: &Site) -> Cards {
-        Cards((0..site.incidents.len()).map(|_| OnceLock::new()).collect())
+        let count = site.incidents.len();
+        Cards {
+            values: (0..count).map(|_| OnceLock::new()).collect(),
+            html: (0..count).map(|_| Default::default()).collect(),
+        }
     }
 
     pub fn get(&self, site: &Site, i: usize) -> Value {
-        self.0[i].get_or_init(|| card(site, i)).clone()
+        self.values[i].get_or_init(|| card(site, i)).clone()
+    }
+
+    /// Card `i`'s HTML at `depth`, if it was kept.
+    pub fn html(&self, i: usize, depth: usize) -> Option<&str> {
+        self.html[i].get(depth)?.get().map(String::as_str)
+    }
+
+    /// Keeps card `i`'s HTML at `depth` for the next list.
+    pub fn keep_html(&self, i: usize, depth: usize, html: String) {
+        if let Some(cell) = self.html[i].get(depth) {
+            // Two threads may race here; both rendered the same HTML.
+            let _ = cell.set(html);
+        }
     }
 }
 

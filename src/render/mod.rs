@@ -147,6 +147,46 @@ impl Shared {
     fn stats(&self) -> &stats::Stats {
         self.stats.get_or_init(|| stats::Stats::of(&self.site))
     }
+
+    /// Puts a list of incidents in `ctx` twice: as `name`, the cards'
+    /// values, for templates that want their fields, and as `{name}_cards`,
+    /// the list's HTML from `card.html`. Each card's HTML is rendered once
+    /// per page depth: the lists of a site repeat every incident many
+    /// times (its year, category, company, tags, the related lists).
+    fn insert_list(
+        &self,
+        ctx: &mut Context,
+        name: &'static str,
+        indices: &[usize],
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        let site = &*self.site;
+        let values: Vec<Value> = indices.iter().map(|&i| self.cards.get(site, i)).collect();
+        ctx.insert_value(name, values.into());
+        let mut html = String::from("<ol class=\"cards\">\n");
+        for &i in indices {
+            if let Some(card) = self.cards.html(i, depth) {
+                html.push_str(card);
+                continue;
+            }
+            let card = self.render_card(i, depth)?;
+            html.push_str(&card);
+            self.cards.keep_html(i, depth, card);
+        }
+        html.push_str("</ol>\n");
+        ctx.insert(format!("{name}_cards"), &html);
+        Ok(())
+    }
+
+    fn render_card(&self, i: usize, depth: usize) -> Result<String, Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert_value("c", self.cards.get(&self.site, i));
+        ctx.insert("root", &root_of(&"/".repeat(depth)));
+        self.theme
+            .tera
+            .render("card.html", &ctx)
+            .map_err(|e| self.theme.error(&e))
+    }
 }
 
 /// A site ready to render: what every page shares is computed once.
@@ -316,6 +356,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
         },
     );
     ctx.insert("url", &url);
+    let depth = url.matches('/').count();
     let card_list = |indices: &[usize]| -> Value {
         indices
             .iter()
@@ -326,7 +367,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
     let template = match job {
         Job::Home => {
             let latest: Vec<usize> = (0..site.incidents.len().min(HOME_LATEST)).collect();
-            ctx.insert_value("latest", card_list(&latest));
+            shared.insert_list(&mut ctx, "latest", &latest, depth)?;
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
             ctx.insert("advice", &advice_items(site));
             ctx.insert("charts", &shared.stats().summary(&root_of(&url)));
@@ -347,7 +388,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
                 .map(|(_, item)| item)
                 .collect();
             ctx.insert("advice", &advice);
-            ctx.insert_value("related", card_list(&links.related));
+            shared.insert_list(&mut ctx, "related", &links.related, depth)?;
             ctx.insert_value(
                 "older",
                 links
@@ -364,7 +405,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
         }
         Job::Incidents => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
-            ctx.insert_value("incidents", card_list(&all));
+            shared.insert_list(&mut ctx, "incidents", &all, depth)?;
             "incidents.html"
         }
         Job::Advice(a) => {
@@ -373,7 +414,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert("summary", &advice.summary);
             ctx.insert("body", &advice.body.html);
             ctx.insert("tags", &advice.tags);
-            ctx.insert_value("incidents", card_list(&site.cited_by[a]));
+            shared.insert_list(&mut ctx, "incidents", &site.cited_by[a], depth)?;
             "advice.html"
         }
         Job::AdviceList => {
@@ -402,7 +443,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert("taxonomy_url", &format!("{}/", t.dir()));
             ctx.insert("name", &term.name);
             ctx.insert("description", &term.description);
-            ctx.insert_value("incidents", card_list(&term.incidents));
+            shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
             "term.html"
         }
         Job::Search => {

@@ -16,8 +16,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/base.html"),
     ),
     (
-        "cards.html",
-        include_str!("../../themes/default/templates/cards.html"),
+        "card.html",
+        include_str!("../../themes/default/templates/card.html"),
     ),
     (
         "index.html",
