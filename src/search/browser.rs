@@ -185,26 +185,31 @@ fn postings<'a>(texts: &[Fields<'a>]) -> Postings<'a> {
         .par_iter()
         .enumerate()
         .with_min_len(64)
-        .fold(Postings::default, |mut postings, (doc, fields)| {
-            // Per word: its weight, and the last field that added to it.
-            let mut weights: FxHashMap<Cow<str>, (u32, usize)> = FxHashMap::default();
-            for (field, &(text, weight)) in fields.iter().enumerate() {
-                for word in words(text) {
-                    let (total, last) = weights.entry(word).or_insert((0, usize::MAX));
-                    // A word repeated in one field counts once, so long
-                    // bodies do not drown short titles.
-                    if *last != field {
-                        *total += weight;
-                        *last = field;
+        .fold(
+            || (Postings::default(), FxHashMap::default()),
+            |(mut postings, mut weights), (doc, fields)| {
+                // Per word: its weight, and the last field that added to
+                // it. The map is reused from document to document.
+                let weights: &mut FxHashMap<Cow<str>, (u32, usize)> = &mut weights;
+                for (field, &(text, weight)) in fields.iter().enumerate() {
+                    for word in words(text) {
+                        let (total, last) = weights.entry(word).or_insert((0, usize::MAX));
+                        // A word repeated in one field counts once, so long
+                        // bodies do not drown short titles.
+                        if *last != field {
+                            *total += weight;
+                            *last = field;
+                        }
                     }
                 }
-            }
-            let doc = u32::try_from(doc).unwrap_or(u32::MAX);
-            for (word, (weight, _)) in weights {
-                postings.entry(word).or_default().push((doc, weight));
-            }
-            postings
-        })
+                let doc = u32::try_from(doc).unwrap_or(u32::MAX);
+                for (word, (weight, _)) in weights.drain() {
+                    postings.entry(word).or_default().push((doc, weight));
+                }
+                (postings, std::mem::take(weights))
+            },
+        )
+        .map(|(postings, _)| postings)
         .reduce(Postings::default, |mut left, right| {
             for (word, docs) in right {
                 left.entry(word).or_default().extend(docs);
@@ -290,31 +295,37 @@ impl<'a> Runs<'a> {
         let c = self.text[at..].chars().next().unwrap_or(' ');
         (c.is_alphanumeric(), c.len_utf8())
     }
+
+    /// Moves past the run of characters that are (or are not) alphanumeric.
+    fn skip(&mut self, alphanumeric: bool) {
+        let bytes = self.text.as_bytes();
+        while let Some(&byte) = bytes.get(self.at) {
+            if byte.is_ascii() {
+                if byte.is_ascii_alphanumeric() != alphanumeric {
+                    return;
+                }
+                self.at += 1;
+            } else {
+                let (inside, width) = self.alphanumeric_at(self.at);
+                if inside != alphanumeric {
+                    return;
+                }
+                self.at += width;
+            }
+        }
+    }
 }
 
 impl<'a> Iterator for Runs<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        let len = self.text.len();
-        while self.at < len {
-            let (inside, width) = self.alphanumeric_at(self.at);
-            if inside {
-                break;
-            }
-            self.at += width;
-        }
-        if self.at >= len {
+        self.skip(false);
+        if self.at >= self.text.len() {
             return None;
         }
         let start = self.at;
-        while self.at < len {
-            let (inside, width) = self.alphanumeric_at(self.at);
-            if !inside {
-                break;
-            }
-            self.at += width;
-        }
+        self.skip(true);
         Some(&self.text[start..self.at])
     }
 }
