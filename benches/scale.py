@@ -24,12 +24,14 @@ HUGO=/path/to/hugo.
 import json
 import math
 import os
+import queue
 import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -160,20 +162,19 @@ def bench_search(corpus, report):
 def bench_serve(corpus, report):
     proc = subprocess.Popen([CASTOR, "serve", "--port", "0"], cwd=corpus,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
     try:
         addr = None
-        for line in proc.stdout:
-            m = re.search(r" at (http://[\d.:]+/)", line)
-            if m:
-                addr = m.group(1)
-                break
+        while addr is None:
+            m = re.search(r" at (http://[\d.:]+/)", lines.get(timeout=120))
+            addr = m and m.group(1)
         rebuilds, visible = [], []
         for k in range(10):
             path = edit(corpus, 1000 + k)
             marker = f"pass {1000 + k}"
             start = time.perf_counter()
-            line = proc.stdout.readline()
-            m = re.search(r"in (\d+) ms", line)
+            m = re.search(r"in (\d+) ms", lines.get(timeout=30))
             rebuilds.append(int(m.group(1)))
             url = f"{addr}incidents/{path.stem}/"
             while marker not in urllib.request.urlopen(url).read().decode():

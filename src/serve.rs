@@ -113,7 +113,8 @@ impl ServeArgs {
             return ExitCode::from(2);
         };
         let url = format!("http://{addr}/");
-        println!("Serving {} at {url} (Ctrl-C to stop)", root.display());
+        // Watching before saying where to look: an edit made as soon as
+        // the address is printed is not missed.
         let _watcher = match watch(&root, Arc::clone(&state), cache, verbosity) {
             Ok(w) => w,
             Err(e) => {
@@ -121,6 +122,7 @@ impl ServeArgs {
                 return ExitCode::from(2);
             }
         };
+        println!("Serving {} at {url} (Ctrl-C to stop)", root.display());
         if self.open
             && let Err(e) = opener::open_browser(&url)
         {

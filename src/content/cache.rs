@@ -53,18 +53,18 @@ struct Entry {
     parsed: Parsed,
 }
 
-/// One shard file.
+/// One shard file, as written (borrowing the entries) and as read.
 #[derive(Serialize, Deserialize)]
-struct Shard {
-    key: String,
-    files: Vec<(PathBuf, Entry)>,
+struct Shard<K, F> {
+    key: K,
+    files: Vec<F>,
 }
 
 impl Cache {
     /// The cache kept in `dir` by an earlier build; empty when there is
     /// none or it cannot be read.
     pub fn read(dir: &Path) -> Cache {
-        let shards: Vec<Option<Shard>> = (0..SHARDS)
+        let shards: Vec<Option<Shard<String, (PathBuf, Entry)>>> = (0..SHARDS)
             .into_par_iter()
             .map(|n| {
                 let file = std::fs::File::open(shard_path(dir, n)).ok()?;
@@ -93,11 +93,11 @@ impl Cache {
             return Ok(());
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut shards: Vec<Vec<(PathBuf, Entry)>> = vec![Vec::new(); SHARDS];
+        let mut shards: Vec<Vec<(&PathBuf, &Entry)>> = vec![Vec::new(); SHARDS];
         for (path, entry) in &entries.files {
             let n = shard_of(path);
             if entries.dirty[n] {
-                shards[n].push((path.clone(), entry.clone()));
+                shards[n].push((path, entry));
             }
         }
         for (n, files) in shards.into_iter().enumerate() {
@@ -107,7 +107,7 @@ impl Cache {
             let path = shard_path(dir, n);
             let temporary = path.with_extension("tmp");
             let shard = Shard {
-                key: entries.key.clone(),
+                key: &entries.key,
                 files,
             };
             let file = std::fs::File::create(&temporary)

@@ -508,3 +508,32 @@ fn not_found_root(site: &Site) -> String {
         format!("{base}/")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_is_rendered_once() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+        let config = crate::config::Config::load(&root).unwrap();
+        let theme = theme::load(&root, &config.build.theme).unwrap();
+        let site = crate::build::load(&root, config, false).ok().unwrap().site;
+        let renderer = Renderer::new(Arc::new(site), Arc::new(theme));
+        assert_eq!(
+            renderer.by_path.len(),
+            renderer.jobs.len(),
+            "two jobs, one path"
+        );
+        let files = renderer.all().unwrap();
+        let mut paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+        let count = paths.len();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), count, "a file written twice");
+        assert!(
+            count > renderer.jobs.len(),
+            "pages, static files and the export"
+        );
+    }
+}
