@@ -10,7 +10,7 @@ use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::output;
 use crate::progress::Progress;
-use crate::render::{self, OutputFile};
+use crate::render::{self, OutputFile, Renderer, Stop};
 use crate::search::{self, Stamp};
 use crate::site::{self, Site};
 use crate::timings::Timings;
@@ -153,22 +153,20 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     output::check_replaceable(&target, options.force).map_err(|d| Failure::Config(vec![d]))?;
     let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
     let Rendered {
+        writer,
         files,
         incidents,
         advice,
         warnings,
-    } = render_site(root, &config, options.drafts, &timings)?;
+    } = render_site(root, &config, options.drafts, &timings, &target)?;
     let written = timings
-        .time("write", || output::write(&target, &files))
+        .time("write", || writer.finish(files))
         .map_err(Failure::Io)?;
     timings.finish();
     Ok(Report {
-        files: files.len(),
+        files: written.written + written.unchanged,
         written,
-        pages: files
-            .iter()
-            .filter(|f| f.path.extension().is_some_and(|e| e == "html"))
-            .count(),
+        pages: written.pages,
         incidents,
         advice,
         output: target.display,
@@ -178,21 +176,25 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     })
 }
 
-/// A whole site rendered in memory, its browser search index included.
+/// A site rendered: for a new output directory already written to its
+/// staging directory, otherwise held in memory until every stage is done.
 struct Rendered {
-    pub files: Vec<OutputFile>,
+    writer: output::Writer,
+    /// What the writer gave back to write at the end.
+    files: Vec<OutputFile>,
     pub incidents: usize,
     pub advice: usize,
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Loads and renders the site under `root` in memory, and brings the
+/// Loads and renders the site under `root` for `target`, and brings the
 /// tantivy index for `castor search` up to date on threads of its own.
 fn render_site(
     root: &Path,
     config: &Config,
     drafts: bool,
     timings: &Timings,
+    target: &output::Target,
 ) -> Result<Rendered, Failure> {
     let theme = timings
         .time("theme", || render::theme::load(root, &config.build.theme))
@@ -209,6 +211,9 @@ fn render_site(
         timings,
         Some(&cache),
     ))?;
+    // Only now, with the content known to be good: a new output directory
+    // gets its staging directory here.
+    let writer = output::Writer::new(target).map_err(Failure::Io)?;
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
     let site = Arc::new(site);
@@ -226,21 +231,28 @@ fn render_site(
         let (files, browser) = rayon::join(
             || {
                 timings.time("render", || {
-                    render::render(Arc::clone(&site), Arc::new(theme))
+                    Renderer::new(Arc::clone(&site), Arc::new(theme))
+                        .each(&|file| writer.offer(file))
                 })
             },
             || timings.time("browser index", || search::browser::files(&site)),
         );
-        let files = files.map(|mut files| {
-            files.extend(browser);
-            files
+        let files = files.and_then(|mut files| {
+            for file in browser {
+                files.extend(writer.offer(file).map_err(Stop::Keep)?);
+            }
+            Ok(files)
         });
         (files, indexed.join())
     });
-    let files = files.map_err(|d| Failure::Config(vec![d]))?;
+    let files = files.map_err(|stop| match stop {
+        Stop::Template(d) => Failure::Config(vec![d]),
+        Stop::Keep(e) => Failure::Io(e),
+    })?;
     let indexed = indexed.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     indexed.map_err(Failure::Io)?;
     Ok(Rendered {
+        writer,
         files,
         incidents: site.incidents.len(),
         advice: site.advice.len(),

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -153,46 +154,110 @@ pub struct Written {
     pub unchanged: usize,
     /// Files of an earlier build the site no longer has.
     pub removed: usize,
+    /// HTML pages among the site's files.
+    pub pages: usize,
 }
 
-/// Writes `files` as the whole content of the output directory.
+/// Writes a build's files as the whole content of the output directory.
 ///
-/// A new output directory is written into a staging directory beside it
-/// and renamed into place once complete. An existing one is updated in
-/// place: only files whose bytes changed are written, each to a temporary
-/// file renamed over the old one, so a reader never sees half a page; then
-/// the files the site no longer has are removed. At 10,000 pages, creating
-/// every file and directory again costs seconds, while comparing costs a
-/// fraction of one.
-pub fn write(target: &Target, files: &[OutputFile]) -> anyhow::Result<Written> {
-    let dir = &target.dir;
-    if dir.exists() && !dir.is_dir() {
-        // Only reachable with --force: check_replaceable refuses it otherwise.
-        fs::remove_file(dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+/// A new output directory is written into a staging directory beside it,
+/// file by file as they are rendered (so the site is never held in memory
+/// whole), and renamed into place once complete; dropped unfinished, the
+/// staging directory is removed. An existing output directory is updated
+/// only once every file is rendered, and only where bytes changed: each
+/// changed file goes through a temporary file renamed over the old one, so
+/// a reader never sees half a page, and the files the site no longer has
+/// are removed. At 10,000 pages, creating every file and directory again
+/// costs seconds, while comparing costs a fraction of one.
+pub struct Writer {
+    dir: PathBuf,
+    staging: Option<PathBuf>,
+    streamed: AtomicUsize,
+    streamed_pages: AtomicUsize,
+}
+
+impl Writer {
+    pub fn new(target: &Target) -> anyhow::Result<Writer> {
+        let dir = target.dir.clone();
+        if dir.exists() && !dir.is_dir() {
+            // Only reachable with --force: check_replaceable refuses it otherwise.
+            fs::remove_file(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+        }
+        let staging = if dir.is_dir() {
+            None
+        } else {
+            let parent = dir.parent().context("the output directory has no parent")?;
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+            let name = dir
+                .file_name()
+                .context("the output directory has no name")?
+                .to_string_lossy();
+            let staging = parent.join(format!(".{name}.castor-staging"));
+            remove_own(&staging)?;
+            fs::create_dir_all(&staging)
+                .with_context(|| format!("cannot create {}", staging.display()))?;
+            fs::write(staging.join(MARKER), MARKER_TEXT)
+                .context("cannot write the output marker")?;
+            Some(staging)
+        };
+        Ok(Writer {
+            dir,
+            staging,
+            streamed: AtomicUsize::new(0),
+            streamed_pages: AtomicUsize::new(0),
+        })
     }
-    if dir.is_dir() {
-        return update(dir, files);
+
+    /// Takes a rendered file: writes it now into a new site's staging
+    /// directory, or gives it back to be compared once all are rendered.
+    pub fn offer(&self, file: OutputFile) -> anyhow::Result<Option<OutputFile>> {
+        let Some(staging) = &self.staging else {
+            return Ok(Some(file));
+        };
+        let path = staging.join(&file.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        fs::write(&path, &file.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        self.streamed.fetch_add(1, Ordering::Relaxed);
+        if is_page(&file) {
+            self.streamed_pages.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(None)
     }
-    let parent = dir.parent().context("the output directory has no parent")?;
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = dir
-        .file_name()
-        .context("the output directory has no name")?
-        .to_string_lossy();
-    let staging = parent.join(format!(".{name}.castor-staging"));
-    remove_own(&staging)?;
-    if let Err(e) = write_all(&staging, files) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
+
+    /// Completes the output with the files given back by [`Writer::offer`].
+    pub fn finish(mut self, files: Vec<OutputFile>) -> anyhow::Result<Written> {
+        let Some(staging) = self.staging.clone() else {
+            return update(&self.dir, &files);
+        };
+        for file in files {
+            self.offer(file)?;
+        }
+        fs::rename(&staging, &self.dir)
+            .with_context(|| format!("cannot move the new site into {}", self.dir.display()))?;
+        self.staging = None;
+        Ok(Written {
+            written: self.streamed.load(Ordering::Relaxed),
+            pages: self.streamed_pages.load(Ordering::Relaxed),
+            ..Written::default()
+        })
     }
-    if let Err(e) = fs::rename(&staging, dir) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e).with_context(|| format!("cannot move the new site into {}", dir.display()));
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(staging) = &self.staging {
+            let _ = fs::remove_dir_all(staging);
+        }
     }
-    Ok(Written {
-        written: files.len(),
-        ..Written::default()
-    })
+}
+
+fn is_page(file: &OutputFile) -> bool {
+    file.path.extension().is_some_and(|e| e == "html")
 }
 
 /// Removes a leftover of an interrupted build, but only if castor made it.
@@ -208,18 +273,7 @@ fn remove_own(dir: &Path) -> anyhow::Result<()> {
     fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))
 }
 
-fn write_all(staging: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
-    fs::create_dir_all(staging).with_context(|| format!("cannot create {}", staging.display()))?;
-    fs::write(staging.join(MARKER), MARKER_TEXT).context("cannot write the output marker")?;
-    create_dirs(staging, files)?;
-    files.par_iter().try_for_each(|f| {
-        let path = staging.join(&f.path);
-        fs::write(&path, &f.bytes).with_context(|| format!("cannot write {}", path.display()))
-    })
-}
-
-/// Creates the directory of every file, in parallel: at thousands of pages,
-/// one directory each, this is a good part of a first build.
+/// Creates the directory of every file, in parallel.
 fn create_dirs(base: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     let mut dirs: Vec<&Path> = files
         .iter()
@@ -254,6 +308,7 @@ fn update(dir: &Path, files: &[OutputFile]) -> anyhow::Result<Written> {
         written,
         unchanged: files.len() - written,
         removed,
+        pages: files.iter().filter(|f| is_page(f)).count(),
     })
 }
 

@@ -249,13 +249,35 @@ impl Renderer {
     /// Every page, every static file and the export. Errors name the
     /// template and its line.
     pub fn all(&self) -> Result<Vec<OutputFile>, Diagnostic> {
-        let mut files: Vec<OutputFile> = self
+        self.each(&|file| Ok::<_, std::convert::Infallible>(Some(file)))
+            .map_err(|stop| match stop {
+                Stop::Template(d) => d,
+                Stop::Keep(never) => match never {},
+            })
+    }
+
+    /// Renders every file and hands each to `keep` as soon as it is made:
+    /// `keep` may write it at once (and return `None`) or give it back to
+    /// be collected, so a site need not be held in memory whole.
+    pub fn each<E: Send>(
+        &self,
+        keep: &(dyn Fn(OutputFile) -> Result<Option<OutputFile>, E> + Sync),
+    ) -> Result<Vec<OutputFile>, Stop<E>> {
+        let kept: Vec<Option<OutputFile>> = self
             .jobs
             .par_iter()
-            .map(|&job| render_job(&self.shared, &self.jobs, job))
+            .map(|&job| {
+                let file = render_job(&self.shared, &self.jobs, job).map_err(Stop::Template)?;
+                keep(file).map_err(Stop::Keep)
+            })
             .collect::<Result<_, _>>()?;
-        files.extend(static_files(self.site(), &self.shared.theme));
-        files.push(crate::export::site_file(self.site()));
+        let mut files: Vec<OutputFile> = kept.into_iter().flatten().collect();
+        let rest = static_files(self.site(), &self.shared.theme)
+            .into_iter()
+            .chain([crate::export::site_file(self.site())]);
+        for file in rest {
+            files.extend(keep(file).map_err(Stop::Keep)?);
+        }
         Ok(files)
     }
 
@@ -310,6 +332,13 @@ impl Renderer {
             .par_iter()
             .try_for_each(|&job| render_job(&self.shared, &self.jobs, job).map(drop))
     }
+}
+
+/// Why [`Renderer::each`] stopped: a template failed, or `keep` did.
+#[derive(Debug)]
+pub enum Stop<E> {
+    Template(Diagnostic),
+    Keep(E),
 }
 
 /// Renders every page and copies every static file.

@@ -138,3 +138,16 @@ fn a_second_build_while_one_runs_fails_fast() {
     drop(lock);
     site.castor(&["build"]).success();
 }
+
+#[test]
+fn a_first_build_that_fails_while_rendering_leaves_nothing() {
+    let site = Fixture::new("basic");
+    site.write(
+        "themes/default/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ no_such_value.field }}{% endblock main %}",
+    );
+    let run = site.castor(&["build"]).code(2);
+    assert!(run.stderr.contains("page.html"), "{}", run.stderr);
+    assert!(!site.path("public").exists());
+    assert!(!site.path(".public.castor-staging").exists());
+}
