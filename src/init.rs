@@ -24,6 +24,12 @@ const FILES: &[(&str, &str)] = &[
     ("content/about.md", include_str!("init/about.md")),
 ];
 
+/// Keeps the built site and castor's cache and search index out of git.
+/// Written only where there is no .gitignore yet: a repository's own is
+/// left as it is.
+const GITIGNORE: &str =
+    "# The built site, and castor's cache, search index and lock.\npublic/\n.castor/\n";
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to create the knowledge base (default: the current directory).
@@ -65,7 +71,12 @@ pub fn create(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         );
     }
     let mut written = Vec::new();
-    for (path, text) in FILES {
+    let gitignore = dir.join(".gitignore");
+    let files = FILES
+        .iter()
+        .copied()
+        .chain((!gitignore.exists()).then_some((".gitignore", GITIGNORE)));
+    for (path, text) in files {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)

@@ -276,6 +276,19 @@ fn init_creates_a_site_that_builds_and_never_overwrites() {
             .join("kb/public/incidents/2017-01-31-gitlab-database-deletion/index.html")
             .is_file()
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("kb/.gitignore")).unwrap(),
+        "# The built site, and castor's cache, search index and lock.\npublic/\n.castor/\n"
+    );
+    // A repository's own .gitignore is kept.
+    let own = dir.path().join("repo");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join(".gitignore"), "target/\n").unwrap();
+    crate::helpers::castor_in(&own, &["init"]).success();
+    assert_eq!(
+        std::fs::read_to_string(own.join(".gitignore")).unwrap(),
+        "target/\n"
+    );
     let again = crate::helpers::castor_in(dir.path(), &["init", "kb"]).code(2);
     assert!(
         again
