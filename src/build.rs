@@ -265,6 +265,10 @@ fn render_site(
 pub fn index(root: &Path, config: &Config) -> Result<(), Failure> {
     let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
     let stamp = Stamp::of(root, config);
-    let Loaded { site, .. } = load(root, config.clone(), false)?;
+    let cache_dir = root.join(CACHE_DIR);
+    let cache = content::Cache::read(&cache_dir);
+    let Loaded { site, .. } = load_cached(root, config.clone(), false, &cache, &Timings::new())?;
+    // As in `build`, a cache that cannot be kept only costs time.
+    let _ = cache.write(&cache_dir);
     search::index::write(&search::index::dir(root, config), &site, &stamp).map_err(Failure::Io)
 }
