@@ -114,9 +114,7 @@ pub struct Options {
 /// What a finished build did.
 #[derive(Debug)]
 pub struct Report {
-    pub files: usize,
     pub written: output::Written,
-    pub pages: usize,
     pub incidents: usize,
     pub advice: usize,
     pub output: PathBuf,
@@ -164,9 +162,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         .map_err(Failure::Io)?;
     timings.finish();
     Ok(Report {
-        files: written.written + written.unchanged,
         written,
-        pages: written.pages,
         incidents,
         advice,
         output: target.display,

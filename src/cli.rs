@@ -115,7 +115,7 @@ impl BuildArgs {
                     print_diagnostics(&root, &report.warnings);
                     println!(
                         "Built {} pages ({} incidents, {} advice) into {} in {:.2}s",
-                        report.pages,
+                        report.written.pages,
                         report.incidents,
                         report.advice,
                         diagnostic::display_path(&report.output),
@@ -125,7 +125,10 @@ impl BuildArgs {
                         let w = report.written;
                         println!(
                             "{} files: {} written, {} unchanged; {} stale files removed",
-                            report.files, w.written, w.unchanged, w.removed
+                            w.files(),
+                            w.written,
+                            w.unchanged,
+                            w.removed
                         );
                     }
                 }

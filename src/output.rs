@@ -158,6 +158,13 @@ pub struct Written {
     pub pages: usize,
 }
 
+impl Written {
+    /// Every file of the site, written or not.
+    pub fn files(&self) -> usize {
+        self.written + self.unchanged
+    }
+}
+
 /// Writes a build's files as the whole content of the output directory.
 ///
 /// A new output directory is written into a staging directory beside it,

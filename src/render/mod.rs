@@ -160,9 +160,7 @@ impl Shared {
         indices: &[usize],
         depth: usize,
     ) -> Result<(), Diagnostic> {
-        let site = &*self.site;
-        let values: Vec<Value> = indices.iter().map(|&i| self.cards.get(site, i)).collect();
-        ctx.insert_value(name, values.into());
+        ctx.insert_value(name, self.card_values(indices));
         let mut html = String::from("<ol class=\"cards\">\n");
         for &i in indices {
             if let Some(card) = self.cards.html(i, depth) {
@@ -176,6 +174,15 @@ impl Shared {
         html.push_str("</ol>\n");
         ctx.insert(format!("{name}_cards"), &html);
         Ok(())
+    }
+
+    /// The cards of `indices`, as one template value.
+    fn card_values(&self, indices: &[usize]) -> Value {
+        indices
+            .iter()
+            .map(|&i| self.cards.get(&self.site, i))
+            .collect::<Vec<_>>()
+            .into()
     }
 
     fn render_card(&self, i: usize, depth: usize) -> Result<String, Diagnostic> {
@@ -386,13 +393,6 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
     );
     ctx.insert("url", &url);
     let depth = url.matches('/').count();
-    let card_list = |indices: &[usize]| -> Value {
-        indices
-            .iter()
-            .map(|&i| shared.cards.get(site, i))
-            .collect::<Vec<_>>()
-            .into()
-    };
     let template = match job {
         Job::Home => {
             let latest: Vec<usize> = (0..site.incidents.len().min(HOME_LATEST)).collect();
@@ -491,7 +491,7 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
         Job::NotFound => "404.html",
         Job::Feed => {
             let latest: Vec<usize> = (0..site.incidents.len().min(FEED_ENTRIES)).collect();
-            ctx.insert_value("incidents", card_list(&latest));
+            ctx.insert_value("incidents", shared.card_values(&latest));
             ctx.insert(
                 "feed_url",
                 &absolute(&site.config.site.base_url, "feed.xml"),
