@@ -241,14 +241,14 @@ impl Config {
             ("highlight_theme", &self.markdown.highlight_theme),
             ("highlight_theme_dark", &self.markdown.highlight_theme_dark),
         ] {
-            let known = crate::highlight::theme_names();
+            let known = crate::highlight::THEME_NAMES;
             if !known.contains(&theme.as_str()) {
                 return Err(Diagnostic::error(
                     FILE_NAME,
                     at(key),
                     format!("unknown highlight theme `{theme}` in `markdown.{key}`"),
                 )
-                .with_hint(slug::suggest(theme, &known)));
+                .with_hint(slug::suggest(theme, known)));
             }
         }
         Ok(())

@@ -15,10 +15,18 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
 static THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
 
-/// The names accepted by `markdown.highlight_theme` and `highlight_theme_dark`.
-pub fn theme_names() -> Vec<&'static str> {
-    THEMES.themes.keys().map(String::as_str).collect()
-}
+/// The names accepted by `markdown.highlight_theme` and `highlight_theme_dark`:
+/// syntect's default themes, written out so that checking book.toml, which
+/// every command does, does not decompress them (a test keeps the list true).
+pub const THEME_NAMES: &[&str] = &[
+    "InspiredGitHub",
+    "Solarized (dark)",
+    "Solarized (light)",
+    "base16-eighties.dark",
+    "base16-mocha.dark",
+    "base16-ocean.dark",
+    "base16-ocean.light",
+];
 
 /// The stylesheet for one theme; `None` for an unknown name.
 pub fn stylesheet(theme: &str) -> Option<String> {
@@ -46,6 +54,12 @@ pub fn highlight(code: &str, language: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn theme_names_are_the_themes_syntect_ships() {
+        let shipped: Vec<&str> = THEMES.themes.keys().map(String::as_str).collect();
+        assert_eq!(shipped, THEME_NAMES);
+    }
 
     #[test]
     fn highlights_with_classes_not_styles() {

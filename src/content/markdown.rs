@@ -154,7 +154,7 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 let dest_url = rewrite_url(
                     dest_url,
                     options,
-                    pos_of(range.start),
+                    || pos_of(range.start),
                     &mut body,
                     &mut problems,
                 );
@@ -174,7 +174,7 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 let dest_url = rewrite_url(
                     dest_url,
                     options,
-                    pos_of(range.start),
+                    || pos_of(range.start),
                     &mut body,
                     &mut problems,
                 );
@@ -330,11 +330,12 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// Resolves `@/` links and neutralises dangerous schemes. Everything else
-/// passes unchanged.
+/// passes unchanged. `pos` is only asked for an internal link: counting
+/// lines up to every link would cost time quadratic in a body's length.
 fn rewrite_url<'a>(
     url: CowStr<'a>,
     options: &RenderOptions,
-    pos: Pos,
+    pos: impl Fn() -> Pos,
     body: &mut Body,
     problems: &mut Vec<BodyProblem>,
 ) -> CowStr<'a> {
@@ -352,13 +353,13 @@ fn rewrite_url<'a>(
                     section,
                     slug,
                     anchor,
-                    pos,
+                    pos: pos(),
                 });
                 href.into()
             }
             None => {
                 problems.push(BodyProblem {
-                    pos,
+                    pos: pos(),
                     message: format!("malformed internal link `{url}`"),
                     hint: Some(
                         "write `@/incidents/<slug>.md`, `@/advice/<slug>.md` or `@/<page>.md`, optionally followed by `#anchor`"
