@@ -38,7 +38,7 @@ pub const DIR: &str = "search/index";
 const VERSION: u32 = 1;
 
 /// Words too common to help; the page drops them from queries too.
-const STOP_WORDS: &[&str] = &[
+pub(super) const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have",
     "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "then", "there",
     "these", "they", "this", "to", "was", "were", "which", "with",
@@ -261,7 +261,7 @@ pub fn words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
 /// Whether `word` is in [`STOP_WORDS`]. Called for every word of the site:
 /// each stop word is packed into a `u64`, so the lookup compares numbers,
 /// not strings.
-fn is_stop_word(word: &str) -> bool {
+pub(super) fn is_stop_word(word: &str) -> bool {
     static PACKED: LazyLock<Vec<u64>> = LazyLock::new(|| {
         let mut packed: Vec<u64> = STOP_WORDS.iter().filter_map(|w| pack(w)).collect();
         packed.sort_unstable();

@@ -75,6 +75,9 @@ pub struct Outcome {
     /// Indexed words closest to the query's words, when the exact query
     /// found nothing.
     pub suggestions: Vec<String>,
+    /// The query's words too common to be indexed ("the", "of"...), when
+    /// the exact query found nothing.
+    pub common: Vec<String>,
 }
 
 /// Why a search could not run.
@@ -145,7 +148,10 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
     // Nothing matched exactly: suggest close spellings, and search with
     // them when the query is plain words. A query with operators or a
     // phrase says exactly what it wants; guessing would break `-word`.
-    let words = plain_words(&request.query);
+    // Stop words are not indexed: they are neither typos nor searchable.
+    let (common, words): (Vec<String>, Vec<String>) = plain_words(&request.query)
+        .into_iter()
+        .partition(|w| super::browser::is_stop_word(w));
     let suggestions = closest_terms(&searcher, f, &words)?;
     let plain = request
         .query
@@ -154,6 +160,7 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
     let Some(fuzzy) = fuzzy_query(f, &words).filter(|_| plain) else {
         return Ok(Outcome {
             suggestions,
+            common,
             ..Outcome::default()
         });
     };
@@ -178,6 +185,7 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
         fuzzy: !hits.is_empty(),
         hits,
         suggestions,
+        common,
     })
 }
 

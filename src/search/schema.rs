@@ -11,7 +11,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are filled changes, so an
 /// index written by another castor is rebuilt instead of misread.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 const TOKENIZER: &str = super::stem::NAME;
 

@@ -6,9 +6,18 @@
 //! modification time, checked on every search, and one over every byte,
 //! computed only when the cheap one differs — so a `touch` or a checkout
 //! that changes no byte does not cost a rebuild.
+//!
+//! The cheap one states every input file, which is most of what a search
+//! costs at 10,000 incidents. The stamp also keeps the list of files, by
+//! directory, with when each directory last changed: while no directory
+//! changed, no file was added, removed or renamed, so a search states the
+//! listed files without listing directories again.
 
-use std::fs::Metadata;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +35,21 @@ pub struct Stamp {
     pub files: String,
     /// Over path and bytes of every input file.
     pub content: String,
+    /// The content directories and their files, when they can be trusted
+    /// to say what a later listing would find (see [`changed`]).
+    #[serde(default)]
+    pub tree: Option<Vec<StoredDir>>,
+}
+
+/// A directory of the content tree as the stamp keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredDir {
+    /// Relative to the site's root.
+    path: String,
+    /// When its entries last changed, as [`changed`] gives it.
+    changed: u64,
+    /// Every entry but subdirectories.
+    names: Vec<String>,
 }
 
 /// Whether an index on disk can answer for the content as it is now.
@@ -54,11 +78,13 @@ impl Freshness {
 impl Stamp {
     /// The stamp of the content under `root` as it is now.
     pub fn of(root: &Path, config: &Config) -> Stamp {
+        let files = Files::new(root, listing(root, config));
         Stamp {
             format: super::schema::FORMAT_VERSION,
             castor: env!("CARGO_PKG_VERSION").into(),
-            files: quick_fingerprint(root, config),
-            content: content_fingerprint(root, config),
+            files: files.fingerprint(on_every_core(|next| files.sum(next, quick_hash))),
+            content: files.fingerprint(on_every_core(|next| files.sum(next, content_hash(root)))),
+            tree: files.stored(),
         }
     }
 
@@ -73,7 +99,7 @@ impl Stamp {
     }
 
     pub fn write(&self, index_dir: &Path) -> std::io::Result<()> {
-        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        let json = serde_json::to_string(self).map_err(std::io::Error::other)?;
         std::fs::write(index_dir.join(FILE_NAME), json)
     }
 }
@@ -81,126 +107,368 @@ impl Stamp {
 /// Compares the index under `index_dir` with the content under `root`,
 /// reading file bytes only when sizes or times changed.
 pub fn freshness(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
-    let Some(stored) = Stamp::read(index_dir) else {
-        return if index_dir.exists() {
+    freshness_beside(root, config, index_dir, || ()).0
+}
+
+/// [`freshness`], while `beside` runs on one of the two threads that
+/// state the files; that thread joins the work when `beside` is done.
+///
+/// `castor search` runs its query this way, on a stamp that is most often
+/// fresh. The calling thread only waits: a thread started beside a busy
+/// one may wait milliseconds for a scheduler to move it to an idle core,
+/// while two new threads, with their parent asleep, have a core each.
+pub fn freshness_beside<T: Send>(
+    root: &Path,
+    config: &Config,
+    index_dir: &Path,
+    beside: impl FnOnce() -> T + Send,
+) -> (Freshness, T) {
+    let prepared = OnceLock::new();
+    let prepare = || prepare(root, config, index_dir);
+    let next = AtomicUsize::new(0);
+    let state = |prepared: &Result<(Stamp, Files), Freshness>| match prepared {
+        Ok((_, files)) => files.sum(&next, quick_hash),
+        Err(_) => 0,
+    };
+    let (sum, out) = std::thread::scope(|scope| {
+        let checker = scope.spawn(|| state(prepared.get_or_init(prepare)));
+        let side = scope.spawn(|| {
+            let out = beside();
+            (state(prepared.get_or_init(prepare)), out)
+        });
+        let (part, out) = side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let sum = checker
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (sum.wrapping_add(part), out)
+    });
+    let freshness = match prepared.get_or_init(prepare) {
+        Err(early) => *early,
+        Ok((stored, files)) => {
+            let fresh = files.fingerprint(sum) == stored.files || {
+                let files = Files::new(root, listing(root, config));
+                let content = on_every_core(|next| files.sum(next, content_hash(root)));
+                files.fingerprint(content) == stored.content
+            };
+            if fresh {
+                Freshness::Fresh
+            } else {
+                Freshness::Stale
+            }
+        }
+    };
+    (freshness, out)
+}
+
+/// The stored stamp and the files to state against it, or the answer when
+/// no stating can change it.
+fn prepare(root: &Path, config: &Config, index_dir: &Path) -> Result<(Stamp, Files), Freshness> {
+    let Some(mut stored) = Stamp::read(index_dir) else {
+        return Err(if index_dir.exists() {
             Freshness::Incompatible
         } else {
             Freshness::Missing
-        };
+        });
     };
     if !stored.is_compatible() {
-        return Freshness::Incompatible;
+        return Err(Freshness::Incompatible);
     }
-    let quick = quick_fingerprint(root, config);
-    if quick == stored.files || content_fingerprint(root, config) == stored.content {
-        Freshness::Fresh
-    } else {
-        Freshness::Stale
-    }
+    let dirs = stored
+        .tree
+        .take()
+        .and_then(|tree| unchanged(root, tree))
+        .unwrap_or_else(|| listing(root, config));
+    Ok((stored, Files::new(root, dirs)))
 }
 
-fn quick_fingerprint(root: &Path, config: &Config) -> String {
-    combined(root, config, |rel, meta| {
-        let mut file = Hasher::new();
-        file.write(rel.as_os_str().as_encoded_bytes());
-        file.write(&meta.len().to_le_bytes());
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        file.write(&mtime.to_le_bytes());
-        file.0.digest()
-    })
-}
-
-fn content_fingerprint(root: &Path, config: &Config) -> String {
-    combined(root, config, |rel, _| {
-        let mut file = Hasher::new();
-        file.write(rel.as_os_str().as_encoded_bytes());
-        if let Ok(bytes) = std::fs::read(root.join(rel)) {
-            file.write(&bytes);
-        }
-        file.0.digest()
-    })
-}
-
-/// The hash of every input file (book.toml and the content tree), added
-/// up. A sum does not depend on the order directories list their files,
-/// so nothing is sorted, and each file is hashed on its own, on every core.
-///
-/// `castor search` runs this on every query, so it avoids the slow parts
-/// of a walk: directories are listed by file type alone, each file is
-/// stated relative to its open directory, and the work is split over
-/// plain threads (starting a thread pool cost as much as the split saves).
-fn combined(root: &Path, config: &Config, hash: impl Fn(&Path, &Metadata) -> u64 + Sync) -> String {
-    let mut files = vec![Input::Path(PathBuf::from(config::FILE_NAME))];
-    list(root, &config.build.content, 0, &mut files);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(1);
-    let hash = &hash;
-    let sum = std::thread::scope(|scope| {
-        let parts: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .filter_map(|input| input.stat(root))
-                        .map(|(rel, meta)| hash(&rel, &meta))
-                        .fold(0u64, u64::wrapping_add)
-                })
+/// The stored directories, if none of them changed since.
+fn unchanged(root: &Path, tree: Vec<StoredDir>) -> Option<Vec<Dir>> {
+    tree.into_iter()
+        .map(|stored| {
+            let path = PathBuf::from(stored.path);
+            (changed(&root.join(&path)) == Some(stored.changed)).then(|| Dir {
+                path,
+                changed: Some(stored.changed),
+                names: stored.names.into_iter().map(OsString::from).collect(),
             })
-            .collect();
-        parts
-            .into_iter()
-            .map(|p| p.join().unwrap_or(0))
-            .fold(0u64, u64::wrapping_add)
-    });
-    format!("{sum:016x}-{}", files.len())
+        })
+        .collect()
 }
 
-/// A file to state: listed in a directory, or named.
-enum Input {
-    Listed(PathBuf, std::fs::DirEntry),
-    Path(PathBuf),
-}
-
-impl Input {
-    /// Its path relative to the root and its metadata, following links;
-    /// `None` when it is gone or not a file.
-    fn stat(&self, root: &Path) -> Option<(PathBuf, Metadata)> {
-        let (rel, meta) = match self {
-            Input::Listed(rel, entry) => (rel, entry.metadata()),
-            Input::Path(rel) => (rel, std::fs::metadata(root.join(rel))),
-        };
-        let meta = meta.ok().filter(Metadata::is_file)?;
-        Some((rel.clone(), meta))
-    }
+/// A directory of the content tree and its entries.
+struct Dir {
+    /// Relative to the root.
+    path: PathBuf,
+    /// `None` when it changed too recently to be trusted (see [`changed`]).
+    changed: Option<u64>,
+    /// Every entry but subdirectories.
+    names: Vec<OsString>,
 }
 
 /// Links followed inside the content tree, at most; deeper is a loop.
 const MAX_DEPTH: usize = 32;
 
-/// Lists the files under `root/rel`, following links.
-fn list(root: &Path, rel: &Path, depth: usize, out: &mut Vec<Input>) {
-    let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+/// The content directories, each listed.
+fn listing(root: &Path, config: &Config) -> Vec<Dir> {
+    let mut dirs = Vec::new();
+    list(root, &config.build.content, 0, &mut dirs);
+    dirs
+}
+
+/// Lists `root/rel` and its subdirectories into `out`, following links.
+fn list(root: &Path, rel: &Path, depth: usize, out: &mut Vec<Dir>) {
+    let full = root.join(rel);
+    // Taken before listing: an entry added meanwhile makes the directory's
+    // time newer than the one kept.
+    let changed = changed(&full);
+    let Ok(entries) = std::fs::read_dir(&full) else {
         return;
     };
+    let mut dir = Dir {
+        path: rel.to_path_buf(),
+        changed,
+        names: Vec::new(),
+    };
+    let mut subdirs = Vec::new();
     for entry in entries.filter_map(Result::ok) {
-        let path = rel.join(entry.file_name());
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => {
-                if depth < MAX_DEPTH {
-                    list(root, &path, depth + 1, out);
+        let name = entry.file_name();
+        let is_dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => full.join(&name).is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => false,
+        };
+        if is_dir {
+            subdirs.push(name);
+        } else {
+            dir.names.push(name);
+        }
+    }
+    out.push(dir);
+    if depth < MAX_DEPTH {
+        for name in subdirs {
+            list(root, &rel.join(name), depth + 1, out);
+        }
+    }
+}
+
+/// How recent a directory's change may be and still be kept: file system
+/// times are coarse, so an entry added in the same tick as the listing
+/// would leave the time as it was.
+const SETTLED: Duration = Duration::from_secs(2);
+
+/// When the entries of the directory at `path` last changed: its
+/// modification time (and on Unix its change time and inode, which no
+/// `touch` can set back). `None` when it is not a directory or changed
+/// less than [`SETTLED`] ago.
+fn changed(path: &Path) -> Option<u64> {
+    let meta = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)?;
+    let modified = meta.modified().ok()?;
+    let age = SystemTime::now().duration_since(modified).ok()?;
+    if age < SETTLED {
+        return None;
+    }
+    let mut h = Hasher::new();
+    h.write(&nanos(modified).to_le_bytes());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        h.write(&meta.ctime().to_le_bytes());
+        h.write(&meta.ctime_nsec().to_le_bytes());
+        h.write(&meta.ino().to_le_bytes());
+    }
+    Some(h.0.digest())
+}
+
+fn nanos(time: SystemTime) -> u128 {
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+fn quick_hash(dir: &Path, name: &OsStr, file: &sys::File) -> u64 {
+    let mut h = file_hasher(dir, name);
+    h.write(&file.len.to_le_bytes());
+    h.write(&file.modified.to_le_bytes());
+    h.0.digest()
+}
+
+fn content_hash(root: &Path) -> impl Fn(&Path, &OsStr, &sys::File) -> u64 + Sync {
+    move |dir, name, _| {
+        let mut h = file_hasher(dir, name);
+        if let Ok(bytes) = std::fs::read(root.join(dir).join(name)) {
+            h.write(&bytes);
+        }
+        h.0.digest()
+    }
+}
+
+/// A hasher fed with a file's path, as a directory and a name.
+fn file_hasher(dir: &Path, name: &OsStr) -> Hasher {
+    let mut h = Hasher::new();
+    h.write(dir.as_os_str().as_encoded_bytes());
+    h.write(name.as_encoded_bytes());
+    h
+}
+
+/// The input files (book.toml and the content tree), each to be stated
+/// relative to its open directory.
+///
+/// Fingerprints are sums of one hash per file: a sum does not depend on
+/// the order directories list their files, so nothing is sorted, and each
+/// file is hashed on its own, on every core.
+struct Files {
+    /// The root, holding book.toml alone, then the content directories.
+    dirs: Vec<Dir>,
+    opened: Vec<Option<sys::OpenDir>>,
+    /// Each file, as its directory's and its own place.
+    each: Vec<(u32, u32)>,
+}
+
+/// Files stated per claim of the shared counter.
+const CHUNK: usize = 256;
+
+impl Files {
+    fn new(root: &Path, dirs: Vec<Dir>) -> Files {
+        let book = Dir {
+            path: PathBuf::new(),
+            changed: None,
+            names: vec![OsString::from(config::FILE_NAME)],
+        };
+        let dirs: Vec<Dir> = std::iter::once(book).chain(dirs).collect();
+        let opened = dirs
+            .iter()
+            .map(|d| sys::OpenDir::open(&root.join(&d.path)))
+            .collect();
+        let each = (0u32..)
+            .zip(&dirs)
+            .flat_map(|(d, dir)| (0u32..).take(dir.names.len()).map(move |n| (d, n)))
+            .collect();
+        Files { dirs, opened, each }
+    }
+
+    /// Claims chunks of files from `next` until none is left, and adds up
+    /// `hash` over the regular files among them.
+    fn sum(&self, next: &AtomicUsize, hash: impl Fn(&Path, &OsStr, &sys::File) -> u64) -> u64 {
+        let mut sum = 0u64;
+        loop {
+            let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+            let Some(part) = self.each.get(start..(start + CHUNK).min(self.each.len())) else {
+                return sum;
+            };
+            for &(d, n) in part {
+                let (dir, name) = (
+                    &self.dirs[d as usize],
+                    &self.dirs[d as usize].names[n as usize],
+                );
+                if let Some(file) = self.opened[d as usize].as_ref().and_then(|o| o.stat(name)) {
+                    sum = sum.wrapping_add(hash(&dir.path, name, &file));
                 }
             }
-            Ok(t) if t.is_symlink() => match std::fs::metadata(root.join(&path)) {
-                Ok(meta) if meta.is_dir() && depth < MAX_DEPTH => {
-                    list(root, &path, depth + 1, out);
-                }
-                _ => out.push(Input::Path(path)),
-            },
-            _ => out.push(Input::Listed(path, entry)),
+        }
+    }
+
+    /// Entries that are gone or are not files count too: one appearing
+    /// later changes the count, not only the sum.
+    fn fingerprint(&self, sum: u64) -> String {
+        format!("{sum:016x}-{}", self.each.len())
+    }
+
+    /// The content directories as a stamp keeps them; `None` when one
+    /// changed too recently, or a name is not UTF-8.
+    fn stored(self) -> Option<Vec<StoredDir>> {
+        self.dirs
+            .into_iter()
+            .skip(1)
+            .map(|dir| {
+                Some(StoredDir {
+                    path: dir.path.into_os_string().into_string().ok()?,
+                    changed: dir.changed?,
+                    names: dir
+                        .names
+                        .into_iter()
+                        .map(OsString::into_string)
+                        .collect::<Result<_, _>>()
+                        .ok()?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Runs `work` on every core, plain threads claiming chunks from one
+/// counter (starting a thread pool would cost as much as the split saves),
+/// and adds up what each returns.
+fn on_every_core(work: impl Fn(&AtomicUsize) -> u64 + Sync) -> u64 {
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(|| work(&next))).collect();
+        helpers
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .fold(work(&next), u64::wrapping_add)
+    })
+}
+
+/// Stating a file by its name in an open directory.
+mod sys {
+    use std::ffi::OsStr;
+    use std::path::Path;
+
+    /// What the quick fingerprint takes of a regular file.
+    pub struct File {
+        pub len: u64,
+        pub modified: u128,
+    }
+
+    /// On Unix, a handle to the directory: a file is looked up by its name
+    /// alone, not by its whole path again.
+    #[cfg(unix)]
+    pub struct OpenDir(rustix::fd::OwnedFd);
+
+    #[cfg(unix)]
+    impl OpenDir {
+        pub fn open(path: &Path) -> Option<OpenDir> {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            rustix::fs::open(path, flags, Mode::empty())
+                .ok()
+                .map(OpenDir)
+        }
+
+        /// The file named `name`, following links; `None` when it is gone
+        /// or not a regular file.
+        pub fn stat(&self, name: &OsStr) -> Option<File> {
+            use rustix::fs::{AtFlags, FileType};
+            let st = rustix::fs::statat(&self.0, name, AtFlags::empty()).ok()?;
+            if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
+                return None;
+            }
+            let secs = i128::from(st.st_mtime);
+            let modified = secs * 1_000_000_000 + i128::from(st.st_mtime_nsec);
+            Some(File {
+                len: u64::try_from(st.st_size).unwrap_or(0),
+                modified: u128::try_from(modified).unwrap_or(0),
+            })
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub struct OpenDir(std::path::PathBuf);
+
+    #[cfg(not(unix))]
+    impl OpenDir {
+        pub fn open(path: &Path) -> Option<OpenDir> {
+            path.is_dir().then(|| OpenDir(path.to_path_buf()))
+        }
+
+        pub fn stat(&self, name: &OsStr) -> Option<File> {
+            let meta = std::fs::metadata(self.0.join(name)).ok()?;
+            meta.is_file().then(|| File {
+                len: meta.len(),
+                modified: meta.modified().map_or(0, super::nanos),
+            })
         }
     }
 }
@@ -245,5 +513,86 @@ mod tests {
         assert_eq!(freshness(root, &config, &index), Freshness::Fresh);
         std::fs::write(root.join("content/incidents/a.md"), "two").unwrap();
         assert_eq!(freshness(root, &config, &index), Freshness::Stale);
+    }
+
+    /// Sets the modification time of the content directories an hour back,
+    /// as if the last file had been added then.
+    fn settle(root: &Path) {
+        let past = SystemTime::now() - Duration::from_secs(3600);
+        for dir in ["content", "content/incidents"] {
+            std::fs::File::open(root.join(dir))
+                .unwrap()
+                .set_modified(past)
+                .unwrap();
+        }
+    }
+
+    fn site_with(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("content/incidents")).unwrap();
+        for name in files {
+            std::fs::write(dir.path().join("content/incidents").join(name), *name).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_settled_tree_is_kept_and_states_the_same_as_a_listing() {
+        let dir = site_with(&["a.md", "b.md"]);
+        let (root, config) = (dir.path(), Config::default());
+        settle(root);
+        let stamp = Stamp::of(root, &config);
+        let tree = stamp.tree.clone().expect("settled directories are kept");
+        let mut names: Vec<_> = tree.iter().flat_map(|d| d.names.clone()).collect();
+        names.sort();
+        assert_eq!(names, ["a.md", "b.md"]);
+        let kept = unchanged(root, tree.clone()).expect("nothing changed");
+        let listed = Files::new(root, listing(root, &config));
+        let kept = Files::new(root, kept);
+        let quick = |files: &Files| files.fingerprint(on_every_core(|n| files.sum(n, quick_hash)));
+        assert_eq!(quick(&kept), quick(&listed));
+        assert_eq!(quick(&kept), stamp.files);
+
+        let index = root.join("index");
+        std::fs::create_dir_all(&index).unwrap();
+        stamp.write(&index).unwrap();
+        assert_eq!(freshness(root, &config, &index), Freshness::Fresh);
+        // Edited in place: the directory does not change, the file does.
+        std::fs::write(root.join("content/incidents/a.md"), "edited").unwrap();
+        assert!(unchanged(root, tree).is_some());
+        assert_eq!(freshness(root, &config, &index), Freshness::Stale);
+    }
+
+    #[test]
+    fn an_added_or_removed_file_changes_the_directory() {
+        for change in ["add", "remove"] {
+            let dir = site_with(&["a.md", "b.md"]);
+            let (root, config) = (dir.path(), Config::default());
+            settle(root);
+            let stamp = Stamp::of(root, &config);
+            let index = root.join("index");
+            std::fs::create_dir_all(&index).unwrap();
+            stamp.write(&index).unwrap();
+            let incidents = root.join("content/incidents");
+            if change == "add" {
+                std::fs::write(incidents.join("c.md"), "c").unwrap();
+            } else {
+                std::fs::remove_file(incidents.join("b.md")).unwrap();
+            }
+            // Even once the directory's time is old again.
+            settle(root);
+            assert!(unchanged(root, stamp.tree.unwrap()).is_none(), "{change}");
+            assert_eq!(
+                freshness(root, &config, &index),
+                Freshness::Stale,
+                "{change}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_directory_changed_just_now_is_listed_again_next_time() {
+        let dir = site_with(&["a.md"]);
+        assert_eq!(Stamp::of(dir.path(), &Config::default()).tree, None);
     }
 }

@@ -151,6 +151,25 @@ fn a_typo_still_finds_cloudflare_and_says_so() {
 }
 
 #[test]
+fn a_query_of_common_words_says_they_are_not_indexed() {
+    let kb = Knowledge::copy();
+    let run = kb.search(&["the"]).success();
+    assert_eq!(
+        run.stdout.trim(),
+        "No results for `the`. Words too common to be indexed: `the`."
+    );
+    // Among other words, they are left out: a phrase keeps their places.
+    let phrase = kb.search(&["\"split the brain\""]).success();
+    assert!(phrase.stdout.starts_with("No results"), "{}", phrase.stdout);
+    let words = kb.search(&["the", "bgp"]).success();
+    assert!(
+        titles(&words).iter().any(|t| t.contains("Facebook")),
+        "{}",
+        words.stdout
+    );
+}
+
+#[test]
 fn no_result_says_so() {
     let kb = Knowledge::copy();
     let run = kb.search(&["xqzzyv"]).success();
