@@ -213,11 +213,15 @@ fn render_site(
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
     let site = Arc::new(site);
+    // The browser index counts the site's words; the tantivy index keeps
+    // them for spelling suggestions.
+    let (words, vocabulary) = std::sync::mpsc::sync_channel(1);
     let (files, indexed) = std::thread::scope(|scope| {
-        let indexed = scope.spawn(|| {
-            timings.time("tantivy index", || {
-                search::index::write(&search::index::dir(root, config), &site, &stamp)
-            })
+        let (site, stamp) = (&site, &stamp);
+        let indexed = scope.spawn(move || {
+            let dir = search::index::dir(root, config);
+            let indexed = timings.time("tantivy index", || search::index::write(&dir, site))?;
+            indexed.finish(stamp, vocabulary.recv().ok())
         });
         // The cache only saves time: a build that cannot keep it is still
         // a good build, and the next one parses everything again.
@@ -227,11 +231,19 @@ fn render_site(
         let (files, browser) = rayon::join(
             || {
                 timings.time("render", || {
-                    Renderer::new(Arc::clone(&site), Arc::new(theme))
+                    Renderer::new(Arc::clone(site), Arc::new(theme))
                         .each(&|file| writer.offer(file))
                 })
             },
-            || timings.time("browser index", || search::browser::files(&site)),
+            || {
+                timings.time("browser index", || {
+                    let (files, vocabulary) = search::browser::index(site);
+                    // Only fails when the index thread is gone, which its
+                    // own error reports.
+                    let _ = words.send(vocabulary);
+                    files
+                })
+            },
         );
         let files = files.and_then(|mut files| {
             for file in browser {
@@ -266,5 +278,7 @@ pub fn index(root: &Path, config: &Config) -> Result<(), Failure> {
     let Loaded { site, .. } = load_cached(root, config.clone(), false, &cache, &Timings::new())?;
     // As in `build`, a cache that cannot be kept only costs time.
     let _ = cache.write(&cache_dir);
-    search::index::write(&search::index::dir(root, config), &site, &stamp).map_err(Failure::Io)
+    search::index::write(&search::index::dir(root, config), &site)
+        .and_then(|indexed| indexed.finish(&stamp, Some(search::browser::vocabulary(&site))))
+        .map_err(Failure::Io)
 }

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::vocabulary::Vocabulary;
 use crate::render::{OutputFile, advice_url, incident_url};
 use crate::site::Site;
 
@@ -83,26 +84,29 @@ type TermPostings<'p, 'a> = (&'p Cow<'a, str>, &'p Vec<(u32, u32)>);
 
 /// The files of the browser index for `site`.
 pub fn files(site: &Site) -> Vec<OutputFile> {
+    index(site).0
+}
+
+/// The words of `site`, as the browser index counts them, without its files:
+/// what `castor search` needs when it rebuilds its index alone.
+pub fn vocabulary(site: &Site) -> Vocabulary {
+    vocabulary_of(&sorted(&postings(&texts(site))))
+}
+
+/// The files of the browser index for `site`, and its words, which
+/// `castor search` suggests spellings from.
+pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
     let categories: Vec<[&str; 2]> = site
         .config
         .categories
         .iter()
         .map(|(key, c)| [key.as_str(), c.name.as_str()])
         .collect();
-    let mut texts: Vec<Fields> = Vec::with_capacity(site.incidents.len() + site.advice.len());
-    let mut displays = Vec::with_capacity(texts.capacity());
-    let mut category = Vec::with_capacity(texts.capacity());
-    let mut year = Vec::with_capacity(texts.capacity());
+    let documents = site.incidents.len() + site.advice.len();
+    let mut displays = Vec::with_capacity(documents);
+    let mut category = Vec::with_capacity(documents);
+    let mut year = Vec::with_capacity(documents);
     for i in &site.incidents {
-        let mut fields: Fields = vec![
-            (&i.title, 8),
-            (&i.company, 8),
-            (&i.root_cause, 4),
-            (&i.summary, 2),
-            (&i.body.text, 1),
-        ];
-        fields.extend(i.tags.iter().chain(&i.lessons).map(|t| (t.as_str(), 3)));
-        texts.push(fields);
         displays.push(Display {
             url: incident_url(&i.slug),
             title: &i.title,
@@ -125,9 +129,6 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
         year.push(i.date.year);
     }
     for a in &site.advice {
-        let mut fields: Fields = vec![(&a.title, 8), (&a.summary, 2), (&a.body.text, 1)];
-        fields.extend(a.tags.iter().map(|t| (t.as_str(), 3)));
-        texts.push(fields);
         displays.push(Display {
             url: advice_url(&a.slug),
             title: &a.title,
@@ -141,9 +142,8 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
         year.push(0);
     }
 
-    let postings = postings(&texts);
-    let mut terms: Vec<TermPostings> = postings.iter().collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let postings = postings(&texts(site));
+    let terms = sorted(&postings);
     let shards: Vec<(&str, &[TermPostings])> = terms
         .chunk_by(|a, b| shard_key(a.0) == shard_key(b.0))
         .map(|run| (shard_key(run[0].0), run))
@@ -175,7 +175,47 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
             .enumerate()
             .map(|(n, chunk)| json(format!("{DIR}/d/{n}.json"), &chunk)),
     );
-    files
+    (files, vocabulary_of(&terms))
+}
+
+/// Every document's text, incidents then advice, in the order of their
+/// numbers in the index.
+fn texts(site: &Site) -> Vec<Fields<'_>> {
+    let incidents = site.incidents.iter().map(|i| {
+        let mut fields: Fields = vec![
+            (&i.title, 8),
+            (&i.company, 8),
+            (&i.root_cause, 4),
+            (&i.summary, 2),
+            (&i.body.text, 1),
+        ];
+        fields.extend(i.tags.iter().chain(&i.lessons).map(|t| (t.as_str(), 3)));
+        fields
+    });
+    let advice = site.advice.iter().map(|a| {
+        let mut fields: Fields = vec![(&a.title, 8), (&a.summary, 2), (&a.body.text, 1)];
+        fields.extend(a.tags.iter().map(|t| (t.as_str(), 3)));
+        fields
+    });
+    incidents.chain(advice).collect()
+}
+
+/// The terms in byte order.
+fn sorted<'p, 'a>(postings: &'p Postings<'a>) -> Vec<TermPostings<'p, 'a>> {
+    let mut terms: Vec<TermPostings> = postings.iter().collect();
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    terms
+}
+
+fn vocabulary_of(terms: &[TermPostings]) -> Vocabulary {
+    let words = terms
+        .iter()
+        .map(|(term, docs)| {
+            let count = u32::try_from(docs.len()).unwrap_or(u32::MAX);
+            (term.to_string(), count)
+        })
+        .collect();
+    Vocabulary::from_sorted(words)
 }
 
 /// The postings of every document, counted in parallel over runs of

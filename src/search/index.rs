@@ -16,6 +16,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::schema::{self, Fields};
 use super::stamp::Stamp;
+use super::vocabulary::Vocabulary;
 use crate::content::{Advice, Incident};
 use crate::render::{advice_url, incident_url};
 use crate::site::Site;
@@ -34,21 +35,15 @@ pub fn dir(root: &Path, site_config: &crate::config::Config) -> PathBuf {
     root.join(&site_config.search.index_dir)
 }
 
-/// Brings the index in `dir` up to date with `site`, with `stamp` beside
-/// it: in place when the index there is of this castor's format, anew
-/// otherwise.
-pub fn write(dir: &Path, site: &Site, stamp: &Stamp) -> anyhow::Result<()> {
+/// Brings the index in `dir` up to date with `site`: in place when the
+/// index there is of this castor's format, anew otherwise. What goes
+/// beside the documents comes after, with [`Indexed::finish`]: a build
+/// counts the site's words beside this.
+pub fn write(dir: &Path, site: &Site) -> anyhow::Result<Indexed> {
     let current = Stamp::read(dir).is_some_and(|old| old.is_compatible());
     if current && update(dir, site).is_ok() {
-        return stamp
-            .write(dir)
-            .with_context(|| format!("cannot write {}", dir.display()));
+        return Ok(Indexed::InPlace(dir.to_path_buf()));
     }
-    rebuild(dir, site, stamp)
-}
-
-/// Writes a new index in a staging directory and swaps it in.
-fn rebuild(dir: &Path, site: &Site, stamp: &Stamp) -> anyhow::Result<()> {
     let parent = dir
         .parent()
         .context("the search index directory has no parent")?;
@@ -64,18 +59,52 @@ fn rebuild(dir: &Path, site: &Site, stamp: &Stamp) -> anyhow::Result<()> {
     std::fs::create_dir_all(&staging)
         .with_context(|| format!("cannot create {}", staging.display()))?;
     fill(&staging, site).with_context(|| format!("cannot write {}", staging.display()))?;
-    stamp
-        .write(&staging)
-        .with_context(|| format!("cannot write {}", staging.display()))?;
+    Ok(Indexed::Staged {
+        staging,
+        old,
+        dir: dir.to_path_buf(),
+    })
+}
 
-    remove_if_present(&old)?;
-    if dir.exists() {
-        std::fs::rename(dir, &old)
-            .with_context(|| format!("cannot move {} aside", dir.display()))?;
+/// An index whose documents are written, without its stamp yet.
+#[must_use = "an index without its stamp is rebuilt by the next search"]
+pub enum Indexed {
+    InPlace(PathBuf),
+    /// A new index, in a staging directory until it is finished; the
+    /// current one is moved to `old` for the swap.
+    Staged {
+        staging: PathBuf,
+        old: PathBuf,
+        dir: PathBuf,
+    },
+}
+
+impl Indexed {
+    /// Writes the vocabulary (`None` keeps the one there) and then the
+    /// stamp, which says the rest is current, and swaps a new index in.
+    pub fn finish(self, stamp: &Stamp, vocabulary: Option<Vocabulary>) -> anyhow::Result<()> {
+        let beside = |dir: &Path| -> anyhow::Result<()> {
+            let context = || format!("cannot write {}", dir.display());
+            if let Some(vocabulary) = &vocabulary {
+                vocabulary.write(dir).with_context(context)?;
+            }
+            stamp.write(dir).with_context(context)
+        };
+        match self {
+            Indexed::InPlace(dir) => beside(&dir),
+            Indexed::Staged { staging, old, dir } => {
+                beside(&staging)?;
+                remove_if_present(&old)?;
+                if dir.exists() {
+                    std::fs::rename(&dir, &old)
+                        .with_context(|| format!("cannot move {} aside", dir.display()))?;
+                }
+                std::fs::rename(&staging, &dir)
+                    .with_context(|| format!("cannot move the new index to {}", dir.display()))?;
+                remove_if_present(&old)
+            }
+        }
     }
-    std::fs::rename(&staging, dir)
-        .with_context(|| format!("cannot move the new index to {}", dir.display()))?;
-    remove_if_present(&old)
 }
 
 fn remove_if_present(dir: &Path) -> anyhow::Result<()> {
@@ -266,14 +295,6 @@ fn incident_document(f: &Fields, incident: &Incident) -> TantivyDocument {
     }
     doc.add_text(f.body, &incident.body.text);
     doc.add_text(f.url, incident_url(&incident.slug));
-    add_words(
-        &mut doc,
-        f,
-        &[&incident.title, &incident.company, &incident.root_cause],
-    );
-    add_words(&mut doc, f, &incident.lessons);
-    add_words(&mut doc, f, &incident.tags);
-    doc.add_text(f.words, distinct_words(&incident.body.text));
     doc
 }
 
@@ -285,9 +306,6 @@ fn advice_document(f: &Fields, advice: &Advice) -> TantivyDocument {
     add_tags(&mut doc, f, &advice.tags);
     doc.add_text(f.body, &advice.body.text);
     doc.add_text(f.url, advice_url(&advice.slug));
-    add_words(&mut doc, f, &[&advice.title]);
-    add_words(&mut doc, f, &advice.tags);
-    doc.add_text(f.words, distinct_words(&advice.body.text));
     doc
 }
 
@@ -298,29 +316,9 @@ fn add_tags(doc: &mut TantivyDocument, f: &Fields, tags: &[String]) {
     }
 }
 
-fn add_words<S: AsRef<str>>(doc: &mut TantivyDocument, f: &Fields, texts: &[S]) {
-    for text in texts {
-        doc.add_text(f.words, text.as_ref());
-    }
-}
-
-/// Each word of `text` once. The `words` field only records which
-/// documents hold a word, so indexing a body's repeats would change
-/// nothing but the time it takes.
-fn distinct_words(text: &str) -> String {
-    let mut seen = FxHashSet::default();
-    let mut out = String::with_capacity(text.len() / 2);
-    for word in text.split(|c: char| !c.is_alphanumeric()) {
-        if !word.is_empty() && seen.insert(word) {
-            out.push_str(word);
-            out.push(' ');
-        }
-    }
-    out
-}
-
 /// An index opened read-only, with its field handles.
 pub struct Opened {
+    pub dir: PathBuf,
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
@@ -342,6 +340,7 @@ pub fn open(dir: &Path) -> anyhow::Result<Opened> {
         .try_into()
         .with_context(|| format!("cannot read {}", dir.display()))?;
     Ok(Opened {
+        dir: dir.to_path_buf(),
         index,
         reader,
         fields,

@@ -13,6 +13,7 @@ pub mod query;
 pub mod schema;
 pub mod stamp;
 mod stem;
+pub mod vocabulary;
 
 pub use query::{Hit, Outcome, Request};
 pub use stamp::{Freshness, Stamp};

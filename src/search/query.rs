@@ -11,8 +11,8 @@ use std::ops::Bound;
 use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur, Query,
-    QueryParser, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, QueryParser,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -20,6 +20,7 @@ use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::index::Opened;
 use super::schema::{self, Fields};
+use super::vocabulary::{Near, Vocabulary};
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
@@ -152,12 +153,13 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
     let (common, words): (Vec<String>, Vec<String>) = plain_words(&request.query)
         .into_iter()
         .partition(|w| super::browser::is_stop_word(w));
-    let suggestions = closest_terms(&searcher, f, &words)?;
+    let vocabulary = Vocabulary::read(&opened.dir);
+    let suggestions = closest_terms(&vocabulary, &words);
     let plain = request
         .query
         .split_whitespace()
         .all(|w| w.chars().all(char::is_alphanumeric) && !matches!(w, "AND" | "OR" | "NOT"));
-    let Some(fuzzy) = fuzzy_query(f, &words).filter(|_| plain) else {
+    let Some(fuzzy) = fuzzy_query(&parser, &vocabulary, &words).filter(|_| plain) else {
         return Ok(Outcome {
             suggestions,
             common,
@@ -354,73 +356,55 @@ fn max_distance(word: &str) -> Option<u8> {
     }
 }
 
-/// Every word must match a close spelling of itself.
-fn fuzzy_query(f: &Fields, words: &[String]) -> Option<Box<dyn Query>> {
+/// The close spellings of a word that a fuzzy search tries, at most.
+const SPELLINGS: usize = 12;
+
+/// Every word must match a close spelling of itself (or itself), searched
+/// as a word of the query would be.
+fn fuzzy_query(
+    parser: &QueryParser,
+    vocabulary: &Vocabulary,
+    words: &[String],
+) -> Option<Box<dyn Query>> {
     let clauses: Vec<(Occur, Box<dyn Query>)> = words
         .iter()
         .filter_map(|w| {
-            let distance = max_distance(w)?;
-            let term = Term::from_field_text(f.words, w);
+            let spellings: Vec<(Occur, Box<dyn Query>)> = vocabulary
+                .near(w, usize::from(max_distance(w)?))
+                .into_iter()
+                .take(SPELLINGS)
+                .filter_map(|near| Some((Occur::Should, parser.parse_query(near.word).ok()?)))
+                .collect();
             Some((
                 Occur::Must,
-                Box::new(FuzzyTermQuery::new(term, distance, true)) as Box<dyn Query>,
+                Box::new(BooleanQuery::new(spellings)) as Box<dyn Query>,
             ))
         })
         .collect();
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
 
-/// For each word, the indexed word nearest to it (fewest edits, then the
-/// most documents), within the distance the fuzzy query allows.
-fn closest_terms(searcher: &Searcher, f: &Fields, words: &[String]) -> Result<Vec<String>, Error> {
-    let mut candidates: Vec<(usize, u64, String)> = Vec::new();
+/// For each word not in the vocabulary, the words nearest to it, within
+/// the distance the fuzzy query allows.
+fn closest_terms(vocabulary: &Vocabulary, words: &[String]) -> Vec<String> {
+    let mut candidates: Vec<Near> = Vec::new();
     for word in words {
-        let Some(max) = max_distance(word) else {
+        // A word that is indexed as typed needs no other spelling.
+        let Some(max) = max_distance(word).filter(|_| !vocabulary.contains(word)) else {
             continue;
         };
-        let max = usize::from(max);
-        let mut best: Vec<(usize, u64, String)> = Vec::new();
-        let mut known = false;
-        for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(f.words)?;
-            let mut stream = inverted
-                .terms()
-                .stream()
-                .map_err(tantivy::TantivyError::from)?;
-            while stream.advance() {
-                let Ok(term) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                known |= term == word;
-                if term.len().abs_diff(word.len()) > max || term == word {
-                    continue;
-                }
-                let distance = strsim::damerau_levenshtein(word, term);
-                if distance <= max {
-                    let docs = u64::from(stream.value().doc_freq);
-                    match best.iter_mut().find(|(_, _, t)| t == term) {
-                        Some(entry) => entry.1 += docs,
-                        None => best.push((distance, docs, term.to_string())),
-                    }
-                }
-            }
-        }
-        // A word that is indexed as typed needs no other spelling.
-        if known {
-            continue;
-        }
-        best.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        candidates.extend(best.into_iter().take(SUGGESTIONS));
+        let near = vocabulary.near(word, usize::from(max));
+        candidates.extend(near.into_iter().take(SUGGESTIONS));
     }
-    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    candidates.sort_by(|a, b| a.edits.cmp(&b.edits).then(b.docs.cmp(&a.docs)));
     let mut terms: Vec<String> = Vec::new();
-    for (_, _, term) in candidates {
-        if !terms.contains(&term) {
-            terms.push(term);
+    for near in candidates {
+        if !terms.iter().any(|t| t == near.word) {
+            terms.push(near.word.to_string());
         }
     }
     terms.truncate(SUGGESTIONS.max(words.len()));
-    Ok(terms)
+    terms
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are filled changes, so an
 /// index written by another castor is rebuilt instead of misread.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const TOKENIZER: &str = super::stem::NAME;
 
@@ -34,10 +34,6 @@ pub struct Fields {
     pub lessons: Field,
     pub body: Field,
     pub url: Field,
-    /// Every word of the text fields, lowercased but not stemmed: the
-    /// vocabulary that typo tolerance and "closest terms" draw from, so a
-    /// suggestion is a real word ("cloudflare"), not a stem ("cloudflar").
-    pub words: Field,
     /// `incident/<slug>` or `advice/<slug>`: what an update deletes by.
     pub key: Field,
     /// What the document was built from, hashed: an update rebuilds only
@@ -88,14 +84,6 @@ pub fn build() -> (Schema, Fields) {
         lessons: b.add_text_field("lessons", text.clone()),
         body: b.add_text_field("body", text),
         url: b.add_text_field("url", STORED),
-        words: b.add_text_field(
-            "words",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("default")
-                    .set_index_option(IndexRecordOption::Basic),
-            ),
-        ),
         key: b.add_text_field("key", STRING | FAST),
         fingerprint: b.add_u64_field("fingerprint", FAST),
     };
@@ -121,7 +109,6 @@ pub fn fields_of(schema: &Schema) -> Option<Fields> {
         lessons: f("lessons")?,
         body: f("body")?,
         url: f("url")?,
-        words: f("words")?,
         key: f("key")?,
         fingerprint: f("fingerprint")?,
     })
