@@ -320,13 +320,16 @@ fn file_hasher(dir: &Path, name: &OsStr) -> Hasher {
 struct Files {
     /// The root, holding book.toml alone, then the content directories.
     dirs: Vec<Dir>,
-    opened: Vec<Option<sys::OpenDir>>,
+    opened: Vec<sys::OpenDir>,
     /// Each file, as its directory's and its own place.
     each: Vec<(u32, u32)>,
 }
 
 /// Files stated per claim of the shared counter.
 const CHUNK: usize = 256;
+/// Directories held open at once, at most; the others' files are stated
+/// by path.
+const MAX_OPEN: usize = 256;
 
 impl Files {
     fn new(root: &Path, dirs: Vec<Dir>) -> Files {
@@ -338,7 +341,8 @@ impl Files {
         let dirs: Vec<Dir> = std::iter::once(book).chain(dirs).collect();
         let opened = dirs
             .iter()
-            .map(|d| sys::OpenDir::open(&root.join(&d.path)))
+            .enumerate()
+            .map(|(n, d)| sys::OpenDir::new(root.join(&d.path), n < MAX_OPEN))
             .collect();
         let each = (0u32..)
             .zip(&dirs)
@@ -361,7 +365,7 @@ impl Files {
                     &self.dirs[d as usize],
                     &self.dirs[d as usize].names[n as usize],
                 );
-                if let Some(file) = self.opened[d as usize].as_ref().and_then(|o| o.stat(name)) {
+                if let Some(file) = self.opened[d as usize].stat(name) {
                     sum = sum.wrapping_add(hash(&dir.path, name, &file));
                 }
             }
@@ -414,7 +418,7 @@ fn on_every_core(work: impl Fn(&AtomicUsize) -> u64 + Sync) -> u64 {
 /// Stating a file by its name in an open directory.
 mod sys {
     use std::ffi::OsStr;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     /// What the quick fingerprint takes of a regular file.
     pub struct File {
@@ -422,54 +426,62 @@ mod sys {
         pub modified: u128,
     }
 
-    /// On Unix, a handle to the directory: a file is looked up by its name
-    /// alone, not by its whole path again.
-    #[cfg(unix)]
-    pub struct OpenDir(rustix::fd::OwnedFd);
+    /// A directory whose files are stated by name. On Unix it is opened,
+    /// so a file is looked up by its name alone, not by its whole path
+    /// again; elsewhere, or when it is not opened, by its path.
+    pub struct OpenDir {
+        path: PathBuf,
+        #[cfg(unix)]
+        fd: Option<rustix::fd::OwnedFd>,
+    }
 
-    #[cfg(unix)]
     impl OpenDir {
-        pub fn open(path: &Path) -> Option<OpenDir> {
-            use rustix::fs::{Mode, OFlags};
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            rustix::fs::open(path, flags, Mode::empty())
-                .ok()
-                .map(OpenDir)
+        /// `open` says whether to hold the directory open: a tree of
+        /// thousands of directories would run out of file descriptors.
+        pub fn new(path: PathBuf, open: bool) -> OpenDir {
+            #[cfg(unix)]
+            {
+                use rustix::fs::{Mode, OFlags};
+                let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                let fd = open
+                    .then(|| rustix::fs::open(&path, flags, Mode::empty()).ok())
+                    .flatten();
+                OpenDir { path, fd }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = open;
+                OpenDir { path }
+            }
         }
 
         /// The file named `name`, following links; `None` when it is gone
         /// or not a regular file.
         pub fn stat(&self, name: &OsStr) -> Option<File> {
-            use rustix::fs::{AtFlags, FileType};
-            let st = rustix::fs::statat(&self.0, name, AtFlags::empty()).ok()?;
-            if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
-                return None;
+            #[cfg(unix)]
+            if let Some(fd) = &self.fd {
+                use rustix::fs::{AtFlags, FileType};
+                let st = rustix::fs::statat(fd, name, AtFlags::empty()).ok()?;
+                if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
+                    return None;
+                }
+                let secs = i128::from(st.st_mtime);
+                let modified = secs * 1_000_000_000 + i128::from(st.st_mtime_nsec);
+                return Some(File {
+                    len: u64::try_from(st.st_size).unwrap_or(0),
+                    modified: u128::try_from(modified).unwrap_or(0),
+                });
             }
-            let secs = i128::from(st.st_mtime);
-            let modified = secs * 1_000_000_000 + i128::from(st.st_mtime_nsec);
-            Some(File {
-                len: u64::try_from(st.st_size).unwrap_or(0),
-                modified: u128::try_from(modified).unwrap_or(0),
-            })
+            stat_path(&self.path.join(name))
         }
     }
 
-    #[cfg(not(unix))]
-    pub struct OpenDir(std::path::PathBuf);
-
-    #[cfg(not(unix))]
-    impl OpenDir {
-        pub fn open(path: &Path) -> Option<OpenDir> {
-            path.is_dir().then(|| OpenDir(path.to_path_buf()))
-        }
-
-        pub fn stat(&self, name: &OsStr) -> Option<File> {
-            let meta = std::fs::metadata(self.0.join(name)).ok()?;
-            meta.is_file().then(|| File {
-                len: meta.len(),
-                modified: meta.modified().map_or(0, super::nanos),
-            })
-        }
+    fn stat_path(path: &Path) -> Option<File> {
+        let meta = std::fs::metadata(path).ok()?;
+        meta.is_file().then(|| File {
+            len: meta.len(),
+            modified: meta.modified().map_or(0, super::nanos),
+        })
     }
 }
 
@@ -588,6 +600,24 @@ mod tests {
                 "{change}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_states_the_same_through_an_open_directory_or_its_path() {
+        let dir = site_with(&["a.md"]);
+        let incidents = dir.path().join("content/incidents");
+        let [open, by_path] = [true, false].map(|open| {
+            sys::OpenDir::new(incidents.clone(), open)
+                .stat(OsStr::new("a.md"))
+                .map(|f| (f.len, f.modified))
+        });
+        assert_eq!(open, Some((4, by_path.unwrap().1)));
+        assert_eq!(open, by_path);
+        assert!(
+            sys::OpenDir::new(incidents, false)
+                .stat(OsStr::new("gone.md"))
+                .is_none()
+        );
     }
 
     #[test]
