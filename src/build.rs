@@ -117,6 +117,8 @@ pub struct Report {
     pub written: output::Written,
     pub incidents: usize,
     pub advice: usize,
+    /// How many content files came from the parse cache.
+    pub cache: content::CacheUse,
     pub output: PathBuf,
     pub elapsed: Duration,
     pub warnings: Vec<Diagnostic>,
@@ -155,6 +157,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         files,
         incidents,
         advice,
+        cache,
         warnings,
     } = render_site(root, &config, options.drafts, &timings, &target)?;
     let written = timings
@@ -165,6 +168,7 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         written,
         incidents,
         advice,
+        cache,
         output: target.display,
         elapsed: timings.elapsed(),
         warnings,
@@ -180,6 +184,7 @@ struct Rendered {
     files: Vec<OutputFile>,
     pub incidents: usize,
     pub advice: usize,
+    cache: content::CacheUse,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -264,6 +269,7 @@ fn render_site(
         files,
         incidents: site.incidents.len(),
         advice: site.advice.len(),
+        cache: cache.used(),
         warnings: diagnostics,
     })
 }

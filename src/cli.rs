@@ -122,6 +122,13 @@ impl BuildArgs {
                         report.elapsed.as_secs_f64()
                     );
                     if verbosity == Verbosity::Verbose {
+                        let c = report.cache;
+                        println!(
+                            "{} content files: {} from the parse cache, {} parsed",
+                            c.reused + c.parsed,
+                            c.reused,
+                            c.parsed
+                        );
                         let w = report.written;
                         println!(
                             "{} files: {} written, {} unchanged; {} stale files removed",

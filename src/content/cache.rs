@@ -14,6 +14,7 @@ use std::fs::Metadata;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use anyhow::Context as _;
@@ -35,6 +36,16 @@ const SHARDS: usize = 8;
 #[derive(Default)]
 pub struct Cache {
     entries: RwLock<Entries>,
+    /// Files answered from the cache, and files parsed, since it was read.
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+/// How a load used the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Use {
+    pub reused: usize,
+    pub parsed: usize,
 }
 
 #[derive(Default)]
@@ -82,6 +93,15 @@ impl Cache {
         }
         Cache {
             entries: RwLock::new(entries),
+            ..Cache::default()
+        }
+    }
+
+    /// How many files the cache answered and how many were parsed.
+    pub fn used(&self) -> Use {
+        Use {
+            reused: self.hits.load(Ordering::Relaxed),
+            parsed: self.misses.load(Ordering::Relaxed),
         }
     }
 
@@ -137,11 +157,16 @@ impl Cache {
     pub(super) fn get(&self, path: &Path, meta: &Metadata) -> Option<Parsed> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         let entry = entries.files.get(path)?;
-        (entry.len == meta.len() && entry.modified == meta.modified().ok())
-            .then(|| entry.parsed.clone())
+        let hit = entry.len == meta.len() && entry.modified == meta.modified().ok();
+        hit.then(|| {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            entry.parsed.clone()
+        })
     }
 
+    /// Keeps what parsing a file gave, which the cache did not have.
     pub(super) fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.dirty[shard_of(path)] = true;
         entries.files.insert(

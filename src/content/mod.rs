@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::slug;
 
-pub use cache::Cache;
 use cache::Parsed;
+pub use cache::{Cache, Use as CacheUse};
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};

@@ -319,7 +319,12 @@ fn quiet_builds_print_nothing() {
 #[test]
 fn the_parse_cache_never_changes_what_is_built() {
     let site = Fixture::new("basic");
-    site.castor(&["build"]).success();
+    let run = site.castor(&["build", "--verbose"]).success();
+    assert!(
+        run.stdout.contains(": 0 from the parse cache"),
+        "{}",
+        run.stdout
+    );
     let first = snapshot_dir(&site.path("public"));
     let shards: Vec<_> = std::fs::read_dir(site.path(".castor/cache"))
         .unwrap()
@@ -327,9 +332,14 @@ fn the_parse_cache_never_changes_what_is_built() {
         .collect();
     assert!(!shards.is_empty(), "the build keeps a cache");
 
-    // Built from the cache: the same site.
-    site.castor(&["build"]).success();
+    // Built from the cache: the same site, and nothing parsed again.
+    let run = site.castor(&["build", "--verbose"]).success();
     assert_eq!(snapshot_dir(&site.path("public")), first);
+    assert!(
+        run.stdout.contains(" from the parse cache, 0 parsed"),
+        "{}",
+        run.stdout
+    );
 
     // An edit is seen through the cache.
     let file = "content/incidents/2021-10-04-acme-bgp.md";
@@ -338,7 +348,8 @@ fn the_parse_cache_never_changes_what_is_built() {
         file,
         text.replace("Acme withdraws its BGP routes", "Acme drops off the map"),
     );
-    site.castor(&["build"]).success();
+    let run = site.castor(&["build", "--verbose"]).success();
+    assert!(run.stdout.contains(", 1 parsed"), "{}", run.stdout);
     let page = "public/incidents/2021-10-04-acme-bgp/index.html";
     assert!(site.read(page).contains("Acme drops off the map"));
 
