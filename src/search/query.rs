@@ -331,7 +331,7 @@ fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGener
 }
 
 /// The query's words without operators, field prefixes or punctuation,
-/// lowercased as the `words` field stores them.
+/// lowercased as the vocabulary keeps them.
 fn plain_words(query: &str) -> Vec<String> {
     query
         .split_whitespace()
