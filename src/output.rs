@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
@@ -172,15 +173,20 @@ impl Written {
 /// whole), and renamed into place once complete; dropped unfinished, the
 /// staging directory is removed. An existing output directory is updated
 /// only once every file is rendered, and only where bytes changed: each
-/// changed file goes through a temporary file renamed over the old one, so
-/// a reader never sees half a page, and the files the site no longer has
-/// are removed. At 10,000 pages, creating every file and directory again
-/// costs seconds, while comparing costs a fraction of one.
+/// file is compared as it is rendered (one that holds the same bytes is
+/// not kept in memory), each changed file goes through a temporary file
+/// renamed over the old one, so a reader never sees half a page, and the
+/// files the site no longer has are removed. At 10,000 pages, creating
+/// every file and directory again costs seconds, while comparing costs a
+/// fraction of one.
 pub struct Writer {
     dir: PathBuf,
     staging: Option<PathBuf>,
     streamed: AtomicUsize,
     streamed_pages: AtomicUsize,
+    /// Files of an existing output found to hold the bytes offered.
+    same: Mutex<Vec<PathBuf>>,
+    same_pages: AtomicUsize,
 }
 
 impl Writer {
@@ -213,14 +219,27 @@ impl Writer {
             staging,
             streamed: AtomicUsize::new(0),
             streamed_pages: AtomicUsize::new(0),
+            same: Mutex::new(Vec::new()),
+            same_pages: AtomicUsize::new(0),
         })
     }
 
     /// Takes a rendered file: writes it now into a new site's staging
-    /// directory, or gives it back to be compared once all are rendered.
+    /// directory; for an existing site, drops it if the file there holds
+    /// the same bytes, or gives it back to be written once all are rendered.
     pub fn offer(&self, file: OutputFile) -> anyhow::Result<Option<OutputFile>> {
         let Some(staging) = &self.staging else {
-            return Ok(Some(file));
+            if !holds(&self.dir.join(&file.path), &file.bytes) {
+                return Ok(Some(file));
+            }
+            if is_page(&file) {
+                self.same_pages.fetch_add(1, Ordering::Relaxed);
+            }
+            self.same
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(file.path);
+            return Ok(None);
         };
         let path = staging.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -239,7 +258,12 @@ impl Writer {
     /// Completes the output with the files given back by [`Writer::offer`].
     pub fn finish(mut self, files: Vec<OutputFile>) -> anyhow::Result<Written> {
         let Some(staging) = self.staging.clone() else {
-            return update(&self.dir, &files);
+            let same = std::mem::take(self.same.get_mut().unwrap_or_else(|e| e.into_inner()));
+            let written = update(&self.dir, &files, &same)?;
+            return Ok(Written {
+                pages: written.pages + self.same_pages.load(Ordering::Relaxed),
+                ..written
+            });
         };
         for file in files {
             self.offer(file)?;
@@ -295,8 +319,10 @@ fn create_dirs(base: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     })
 }
 
-/// Brings an existing output directory in line with `files`.
-fn update(dir: &Path, files: &[OutputFile]) -> anyhow::Result<Written> {
+/// Brings an existing output directory in line with `files`, which may
+/// differ from what it holds, and `same`, the files known to hold their
+/// bytes already.
+fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> anyhow::Result<Written> {
     create_dirs(dir, files)?;
     let written = files
         .par_iter()
@@ -308,31 +334,36 @@ fn update(dir: &Path, files: &[OutputFile]) -> anyhow::Result<Written> {
     let keep: HashSet<&Path> = files
         .iter()
         .map(|f| f.path.as_path())
+        .chain(same.iter().map(PathBuf::as_path))
         .chain([Path::new(MARKER)])
         .collect();
     let removed = remove_stale(dir, &keep)?;
     Ok(Written {
         written,
-        unchanged: files.len() - written,
+        unchanged: files.len() - written + same.len(),
         removed,
         pages: files.iter().filter(|f| is_page(f)).count(),
+    })
+}
+
+/// Whether the file at `path` holds exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    fs::metadata(path).is_ok_and(|meta| {
+        meta.is_file()
+            && meta.len() == bytes.len() as u64
+            && fs::read(path).is_ok_and(|old| old == bytes)
     })
 }
 
 /// Writes `bytes` to `path` unless it already holds them; returns whether
 /// it wrote.
 fn replace_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
-    match fs::metadata(path) {
-        Ok(meta)
-            if meta.is_file()
-                && meta.len() == bytes.len() as u64
-                && fs::read(path).is_ok_and(|old| old == bytes) =>
-        {
-            return Ok(false);
-        }
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path)
-            .with_context(|| format!("cannot replace the directory {}", path.display()))?,
-        _ => {}
+    if holds(path, bytes) {
+        return Ok(false);
+    }
+    if path.is_dir() {
+        fs::remove_dir_all(path)
+            .with_context(|| format!("cannot replace the directory {}", path.display()))?;
     }
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".castor-tmp");
