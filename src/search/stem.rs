@@ -10,6 +10,8 @@
 //! of a post-mortem and match nearly every one; a phrase keeps their
 //! places, so "root cause of the outage" still matches as a phrase.
 
+use std::cell::RefCell;
+
 use rustc_hash::FxHashMap;
 use tantivy::Index;
 use tantivy::tokenizer::{
@@ -20,8 +22,8 @@ use tantivy::tokenizer::{
 /// The name the schema gives the analyzer.
 pub const NAME: &str = "castor_en";
 
-/// Words remembered per field and segment writer; past this, a word is
-/// stemmed every time, so memory stays bounded on any vocabulary.
+/// Words remembered per thread; past this, a word is stemmed every time,
+/// so memory stays bounded on any vocabulary.
 const CACHE_LIMIT: usize = 200_000;
 
 /// Registers the analyzer on `index`: needed both to write and to query.
@@ -49,13 +51,21 @@ impl TokenFilter for CachedStemmer {
             stemmer: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(Stemmer::new(Language::English))
                 .build(),
-            // A stop word's stem is empty: the stream skips it.
-            cache: super::browser::STOP_WORDS
-                .iter()
-                .map(|w| (w.to_string(), String::new()))
-                .collect(),
         }
     }
+}
+
+thread_local! {
+    /// Stems by word, shared by every analyzer on the thread: tantivy
+    /// clones an analyzer for each field of each segment, and for each
+    /// snippet of a search, and each clone would stem the same words
+    /// again. A stop word's stem is empty: the stream skips it.
+    static STEMS: RefCell<FxHashMap<String, String>> = RefCell::new(
+        super::browser::STOP_WORDS
+            .iter()
+            .map(|w| (w.to_string(), String::new()))
+            .collect(),
+    );
 }
 
 #[derive(Clone)]
@@ -63,7 +73,6 @@ struct CachedStemmerFilter<T> {
     inner: T,
     /// Stems one word at a time, on a cache miss.
     stemmer: TextAnalyzer,
-    cache: FxHashMap<String, String>,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
@@ -73,7 +82,6 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             stemmer: &mut self.stemmer,
-            cache: &mut self.cache,
         }
     }
 }
@@ -81,38 +89,41 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 struct CachedStemmerStream<'a, T> {
     tail: T,
     stemmer: &'a mut TextAnalyzer,
-    cache: &'a mut FxHashMap<String, String>,
 }
 
 impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
     fn advance(&mut self) -> bool {
-        let token = loop {
+        loop {
             if !self.tail.advance() {
                 return false;
             }
             let token = self.tail.token_mut();
-            match self.cache.get(&token.text) {
-                Some(stem) if stem.is_empty() => continue,
-                Some(stem) => {
-                    token.text.clone_from(stem);
-                    return true;
+            let known = STEMS.with_borrow(|stems| {
+                let stem = stems.get(&token.text)?;
+                token.text.clone_from(stem);
+                Some(!stem.is_empty())
+            });
+            match known {
+                Some(true) => return true,
+                Some(false) => continue,
+                None => {}
+            }
+            let stem = {
+                let mut stream = self.stemmer.token_stream(&token.text);
+                if stream.advance() {
+                    stream.token().text.clone()
+                } else {
+                    token.text.clone()
                 }
-                None => break token,
-            }
-        };
-        let stem = {
-            let mut stream = self.stemmer.token_stream(&token.text);
-            if stream.advance() {
-                stream.token().text.clone()
-            } else {
-                token.text.clone()
-            }
-        };
-        if self.cache.len() < CACHE_LIMIT {
-            self.cache.insert(token.text.clone(), stem.clone());
+            };
+            STEMS.with_borrow_mut(|stems| {
+                if stems.len() < CACHE_LIMIT {
+                    stems.insert(token.text.clone(), stem.clone());
+                }
+            });
+            token.text = stem;
+            return true;
         }
-        token.text = stem;
-        true
     }
 
     fn token(&self) -> &Token {
