@@ -319,15 +319,14 @@ fn create_dirs(base: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
     })
 }
 
-/// Brings an existing output directory in line with `files`, which may
-/// differ from what it holds, and `same`, the files known to hold their
-/// bytes already.
+/// Brings an existing output directory in line with `files`, which
+/// [`Writer::offer`] found to differ from what it holds, and `same`, the
+/// files it found to hold their bytes already.
 fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> anyhow::Result<Written> {
     create_dirs(dir, files)?;
-    let written = files
+    files
         .par_iter()
-        .map(|f| replace_if_changed(&dir.join(&f.path), &f.bytes).map(usize::from))
-        .try_reduce(|| 0, |a, b| Ok(a + b))?;
+        .try_for_each(|f| replace(&dir.join(&f.path), &f.bytes))?;
     if !dir.join(MARKER).is_file() {
         fs::write(dir.join(MARKER), MARKER_TEXT).context("cannot write the output marker")?;
     }
@@ -339,8 +338,8 @@ fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> anyhow::Result<
         .collect();
     let removed = remove_stale(dir, &keep)?;
     Ok(Written {
-        written,
-        unchanged: files.len() - written + same.len(),
+        written: files.len(),
+        unchanged: same.len(),
         removed,
         pages: files.iter().filter(|f| is_page(f)).count(),
     })
@@ -355,12 +354,8 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
     })
 }
 
-/// Writes `bytes` to `path` unless it already holds them; returns whether
-/// it wrote.
-fn replace_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
-    if holds(path, bytes) {
-        return Ok(false);
-    }
+/// Writes `bytes` to `path` through a temporary file renamed over it.
+fn replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     if path.is_dir() {
         fs::remove_dir_all(path)
             .with_context(|| format!("cannot replace the directory {}", path.display()))?;
@@ -372,8 +367,7 @@ fn replace_if_changed(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
     }
-    result.with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(true)
+    result.with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Removes every file under `dir` that is not in `keep`, and every
