@@ -158,8 +158,12 @@ fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosi
             if verbosity == Verbosity::Verbose {
                 print!("{}", timings.table());
             }
-            state.live = Some(Arc::new(live));
+            let previous = state.live.replace(Arc::new(live));
             state.error = None;
+            // Freed once the lock is released: requests wait on the lock,
+            // and freeing the previous site's pages and cards takes a while.
+            drop(state);
+            drop(previous);
         }
         Err(failure) => {
             let diagnostics = match &failure {

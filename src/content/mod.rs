@@ -12,6 +12,7 @@ mod validate;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -34,7 +35,7 @@ pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 /// Every valid document of the tree.
 #[derive(Debug, Default)]
 pub struct Content {
-    pub incidents: Vec<Incident>,
+    pub incidents: Vec<Arc<Incident>>,
     pub advice: Vec<Advice>,
     pub pages: Vec<Page>,
     /// Files that exist but are left out (drafts, or files with errors), so
@@ -93,7 +94,7 @@ pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
         diagnostics.extend(problems);
         let keep = |draft: bool| options.include_drafts || !draft;
         match doc {
-            Some(validate::Doc::Incident(i)) if keep(i.draft) => content.incidents.push(*i),
+            Some(validate::Doc::Incident(i)) if keep(i.draft) => content.incidents.push(i),
             Some(validate::Doc::Advice(a)) if keep(a.draft) => content.advice.push(a),
             Some(validate::Doc::Page(p)) if keep(p.draft) => content.pages.push(p),
             _ => {

@@ -84,7 +84,7 @@ pub struct Page {
 
 #[derive(Clone, Serialize, Deserialize)]
 pub enum Doc {
-    Incident(Box<Incident>),
+    Incident(Arc<Incident>),
     Advice(Advice),
     Page(Page),
 }
@@ -229,7 +229,7 @@ pub fn document(
     let doc = match section {
         Section::Incidents => parse::<RawIncident>(&mut checker, split.yaml)
             .and_then(|raw| incident(&mut checker, raw, slug, path, body, options))
-            .map(|i| Doc::Incident(Box::new(i))),
+            .map(|i| Doc::Incident(Arc::new(i))),
         Section::Advice => parse::<RawAdvice>(&mut checker, split.yaml).and_then(|raw| {
             let (title, _) = checker.text("title", raw.title)?;
             let tags = checker

@@ -182,7 +182,7 @@ impl Source<'_> {
 fn sources(site: &Site) -> Vec<Source<'_>> {
     site.incidents
         .iter()
-        .map(Source::Incident)
+        .map(|i| Source::Incident(i))
         .chain(site.advice.iter().map(Source::Advice))
         .collect()
 }

@@ -5,6 +5,7 @@
 mod related;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::content::{Advice, Content, Incident, InternalLink, Page, Section};
@@ -81,7 +82,7 @@ impl Taxonomy {
 pub struct Site {
     pub config: Config,
     /// Newest first.
-    pub incidents: Vec<Incident>,
+    pub incidents: Vec<Arc<Incident>>,
     /// By title.
     pub advice: Vec<Advice>,
     pub pages: Vec<Page>,
@@ -126,20 +127,12 @@ const RESERVED_PAGE_SLUGS: &[&str] = &[
 /// resolve. The site is returned even with errors, for `check` to finish.
 pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     let Content {
-        incidents,
+        mut incidents,
         mut advice,
         mut pages,
         left_out,
     } = content;
-    // Sorted through a permutation: an incident is a large value, and
-    // moving each one log(n) times showed in every rebuild of `serve`.
-    let mut order: Vec<usize> = (0..incidents.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&incidents[a], &incidents[b]);
-        b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug))
-    });
-    let mut slots: Vec<Option<Incident>> = incidents.into_iter().map(Some).collect();
-    let incidents: Vec<Incident> = order.iter().filter_map(|&i| slots[i].take()).collect();
+    incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
     advice.sort_by(|a, b| {
         a.title
             .to_lowercase()
@@ -330,7 +323,7 @@ fn suggest_slug<'a>(slug: &str, known: impl Iterator<Item = &'a str>, dir: &str)
 }
 
 struct Resolver<'a> {
-    incidents: &'a [Incident],
+    incidents: &'a [Arc<Incident>],
     advice: &'a [Advice],
     pages: &'a [Page],
     incident_index: &'a HashMap<&'a str, usize>,
@@ -400,7 +393,7 @@ impl Resolver<'_> {
     }
 }
 
-fn category_terms(config: &Config, incidents: &[Incident], links: &mut [Links]) -> Vec<Term> {
+fn category_terms(config: &Config, incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
     let mut terms: Vec<Term> = config
         .categories
         .iter()
@@ -429,7 +422,7 @@ fn category_terms(config: &Config, incidents: &[Incident], links: &mut [Links]) 
 
 /// Groups incidents by a key, in order of first appearance (newest first).
 fn group_terms(
-    incidents: &[Incident],
+    incidents: &[Arc<Incident>],
     links: &mut [Links],
     key: impl Fn(&Incident) -> String,
     name: impl Fn(&Incident) -> String,
@@ -454,7 +447,7 @@ fn group_terms(
     terms
 }
 
-fn tag_terms(incidents: &[Incident], links: &mut [Links]) -> Vec<Term> {
+fn tag_terms(incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
     let mut by_tag: std::collections::BTreeMap<&str, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (i, incident) in incidents.iter().enumerate() {

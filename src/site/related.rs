@@ -7,6 +7,8 @@
 //! in time on either side: the cost per incident is bounded by its number of
 //! terms, whatever the size of the site.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::{Links, MAX_RELATED, Term};
@@ -21,7 +23,7 @@ const WINDOW: usize = 24;
 
 /// Completes every incident's `related` list up to [`MAX_RELATED`].
 pub fn fill(
-    incidents: &[Incident],
+    incidents: &[Arc<Incident>],
     links: &mut [Links],
     categories: &[Term],
     companies: &[Term],
