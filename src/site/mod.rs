@@ -4,8 +4,9 @@
 
 mod related;
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::content::{Advice, Content, Incident, InternalLink, Page, Section};
@@ -141,17 +142,17 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     });
     pages.sort_by(|a, b| a.slug.cmp(&b.slug));
 
-    let incident_index: HashMap<&str, usize> = incidents
+    let incident_index: FxHashMap<&str, usize> = incidents
         .iter()
         .enumerate()
         .map(|(i, x)| (x.slug.as_str(), i))
         .collect();
-    let advice_index: HashMap<&str, usize> = advice
+    let advice_index: FxHashMap<&str, usize> = advice
         .iter()
         .enumerate()
         .map(|(i, x)| (x.slug.as_str(), i))
         .collect();
-    let page_index: HashMap<&str, usize> = pages
+    let page_index: FxHashMap<&str, usize> = pages
         .iter()
         .enumerate()
         .map(|(i, x)| (x.slug.as_str(), i))
@@ -303,7 +304,7 @@ fn slug_or(text: &str, fallback: &str) -> String {
 
 /// Every slug of a section that has a file, built or not.
 fn known_slugs<'a>(
-    index: &'a HashMap<&'a str, usize>,
+    index: &'a FxHashMap<&'a str, usize>,
     left_out: &'a std::collections::HashSet<(Section, String)>,
     section: Section,
 ) -> impl Iterator<Item = &'a str> {
@@ -326,9 +327,9 @@ struct Resolver<'a> {
     incidents: &'a [Arc<Incident>],
     advice: &'a [Advice],
     pages: &'a [Page],
-    incident_index: &'a HashMap<&'a str, usize>,
-    advice_index: &'a HashMap<&'a str, usize>,
-    page_index: &'a HashMap<&'a str, usize>,
+    incident_index: &'a FxHashMap<&'a str, usize>,
+    advice_index: &'a FxHashMap<&'a str, usize>,
+    page_index: &'a FxHashMap<&'a str, usize>,
     left_out: &'a std::collections::HashSet<(Section, String)>,
 }
 
@@ -404,7 +405,7 @@ fn category_terms(config: &Config, incidents: &[Arc<Incident>], links: &mut [Lin
             incidents: Vec::new(),
         })
         .collect();
-    let index: HashMap<&str, usize> = config
+    let index: FxHashMap<&str, usize> = config
         .categories
         .keys()
         .enumerate()
@@ -429,7 +430,7 @@ fn group_terms(
     set: impl Fn(&mut Links, usize),
 ) -> Vec<Term> {
     let mut terms: Vec<Term> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: FxHashMap<String, usize> = FxHashMap::default();
     for (i, incident) in incidents.iter().enumerate() {
         let k = key(incident);
         let t = *index.entry(k.clone()).or_insert_with(|| {
@@ -448,8 +449,8 @@ fn group_terms(
 }
 
 fn tag_terms(incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
-    let mut by_tag: std::collections::BTreeMap<&str, Vec<usize>> =
-        std::collections::BTreeMap::new();
+    // Hashed, then sorted once: a site has far fewer tags than tag uses.
+    let mut by_tag: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     for (i, incident) in incidents.iter().enumerate() {
         for tag in &incident.tags {
             let list = by_tag.entry(tag).or_default();
@@ -458,6 +459,8 @@ fn tag_terms(incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
             }
         }
     }
+    let mut by_tag: Vec<(&str, Vec<usize>)> = by_tag.into_iter().collect();
+    by_tag.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let terms: Vec<Term> = by_tag
         .into_iter()
         .map(|(tag, incidents)| Term {

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::{Links, MAX_RELATED, Term};
 use crate::content::Incident;
@@ -29,8 +30,7 @@ pub fn fill(
     companies: &[Term],
     tags: &[Term],
 ) {
-    let mut cited_by_advice: std::collections::HashMap<usize, Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut cited_by_advice: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
     for (i, l) in links.iter().enumerate() {
         for &a in &l.advice {
             cited_by_advice.entry(a).or_default().push(i);
