@@ -42,7 +42,9 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
             )
         })
         .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Among equally close candidates, the first in byte order: the
+        // answer must not depend on the order they come in.
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
 }
 
@@ -79,6 +81,10 @@ mod tests {
     fn suggests_the_closest_name() {
         assert_eq!(closest("titel", ["title", "company"]), Some("title"));
         assert_eq!(closest("zzzz", ["title", "company"]), None);
+        // Two candidates one edit away: the same answer in either order.
+        for candidates in [["database", "datbases"], ["datbases", "database"]] {
+            assert_eq!(closest("datbase", candidates), Some("database"));
+        }
         assert_eq!(
             suggest("root_caus", &["root_cause", "date"]),
             "did you mean `root_cause`?"
