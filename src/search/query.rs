@@ -154,12 +154,18 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
         .into_iter()
         .partition(|w| super::browser::is_stop_word(w));
     let vocabulary = Vocabulary::read(&opened.dir);
-    let suggestions = closest_terms(&vocabulary, &words);
+    // Each word's close spellings, found once for the suggestions and the
+    // fuzzy search; `None` for a word too short to have any.
+    let spellings: Vec<Option<Vec<Near>>> = words
+        .iter()
+        .map(|w| Some(vocabulary.near(w, usize::from(max_distance(w)?))))
+        .collect();
+    let suggestions = closest_terms(&spellings);
     let plain = request
         .query
         .split_whitespace()
         .all(|w| w.chars().all(char::is_alphanumeric) && !matches!(w, "AND" | "OR" | "NOT"));
-    let Some(fuzzy) = fuzzy_query(&parser, &vocabulary, &words).filter(|_| plain) else {
+    let Some(fuzzy) = plain.then(|| fuzzy_query(&parser, &spellings)).flatten() else {
         return Ok(Outcome {
             suggestions,
             common,
@@ -361,40 +367,36 @@ const SPELLINGS: usize = 12;
 
 /// Every word must match a close spelling of itself (or itself), searched
 /// as a word of the query would be.
-fn fuzzy_query(
-    parser: &QueryParser,
-    vocabulary: &Vocabulary,
-    words: &[String],
-) -> Option<Box<dyn Query>> {
-    let clauses: Vec<(Occur, Box<dyn Query>)> = words
+fn fuzzy_query(parser: &QueryParser, spellings: &[Option<Vec<Near>>]) -> Option<Box<dyn Query>> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = spellings
         .iter()
-        .filter_map(|w| {
-            let spellings: Vec<(Occur, Box<dyn Query>)> = vocabulary
-                .near(w, usize::from(max_distance(w)?))
-                .into_iter()
+        .flatten()
+        .map(|near| {
+            let either: Vec<(Occur, Box<dyn Query>)> = near
+                .iter()
                 .take(SPELLINGS)
-                .filter_map(|near| Some((Occur::Should, parser.parse_query(near.word).ok()?)))
+                .filter_map(|n| Some((Occur::Should, parser.parse_query(n.word).ok()?)))
                 .collect();
-            Some((
+            (
                 Occur::Must,
-                Box::new(BooleanQuery::new(spellings)) as Box<dyn Query>,
-            ))
+                Box::new(BooleanQuery::new(either)) as Box<dyn Query>,
+            )
         })
         .collect();
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
 }
 
-/// For each word not in the vocabulary, the words nearest to it, within
-/// the distance the fuzzy query allows.
-fn closest_terms(vocabulary: &Vocabulary, words: &[String]) -> Vec<String> {
+/// For each word not in the vocabulary, the words nearest to it, from
+/// each word's close spellings.
+fn closest_terms(spellings: &[Option<Vec<Near>>]) -> Vec<String> {
     let mut candidates: Vec<Near> = Vec::new();
-    for word in words {
-        // A word that is indexed as typed needs no other spelling.
-        let Some(max) = max_distance(word).filter(|_| !vocabulary.contains(word)) else {
+    for near in spellings.iter().flatten() {
+        // A word that is indexed as typed (no edit away from itself) needs
+        // no other spelling.
+        if near.first().is_some_and(|n| n.edits == 0) {
             continue;
-        };
-        let near = vocabulary.near(word, usize::from(max));
-        candidates.extend(near.into_iter().take(SUGGESTIONS));
+        }
+        candidates.extend(near.iter().take(SUGGESTIONS));
     }
     candidates.sort_by(|a, b| a.edits.cmp(&b.edits).then(b.docs.cmp(&a.docs)));
     let mut terms: Vec<String> = Vec::new();
@@ -403,7 +405,7 @@ fn closest_terms(vocabulary: &Vocabulary, words: &[String]) -> Vec<String> {
             terms.push(near.word.to_string());
         }
     }
-    terms.truncate(SUGGESTIONS.max(words.len()));
+    terms.truncate(SUGGESTIONS.max(spellings.len()));
     terms
 }
 
