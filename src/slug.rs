@@ -1,5 +1,7 @@
 //! Slugs and names: what a valid slug is, how to make one, and "did you mean".
 
+use rapidfuzz::distance::osa;
+
 /// True for a slug castor accepts: lowercase ASCII letters, digits and single
 /// inner hyphens.
 pub fn is_valid(slug: &str) -> bool {
@@ -37,7 +39,7 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .into_iter()
         .map(|c| {
             (
-                strsim::normalized_damerau_levenshtein(&input, &c.to_lowercase()),
+                osa::normalized_similarity(input.chars(), c.to_lowercase().chars()),
                 c,
             )
         })
