@@ -179,11 +179,15 @@ impl Source<'_> {
     }
 }
 
+/// Advice first: indexed last, the advice pages made a segment of their
+/// own, without the fields only incidents have (company, root cause...),
+/// and a field missing from a segment makes every `castor search` build
+/// tantivy's empty term dictionary first: 0.6-0.8 ms of a 15 ms budget.
 fn sources(site: &Site) -> Vec<Source<'_>> {
-    site.incidents
+    site.advice
         .iter()
-        .map(|i| Source::Incident(i))
-        .chain(site.advice.iter().map(Source::Advice))
+        .map(Source::Advice)
+        .chain(site.incidents.iter().map(|i| Source::Incident(i)))
         .collect()
 }
 
