@@ -179,10 +179,10 @@ impl Source<'_> {
     }
 }
 
-/// Advice first: indexed last, the advice pages made a segment of their
+/// Advice pages come first. Indexed last, they made a segment of their
 /// own, without the fields only incidents have (company, root cause...),
 /// and a field missing from a segment makes every `castor search` build
-/// tantivy's empty term dictionary first: 0.6-0.8 ms of a 15 ms budget.
+/// tantivy's empty term dictionary: 0.6-0.8 ms of a 15 ms budget.
 fn sources(site: &Site) -> Vec<Source<'_>> {
     site.advice
         .iter()
