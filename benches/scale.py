@@ -8,6 +8,9 @@ For each N (default 1,000 and 10,000) it writes the deterministic corpus of
   new directory) and after editing one incident (the everyday rebuild):
   wall time, peak RSS, and the stages printed by `--timings`, the median of
   several runs;
+- `castor check`, which reads, links and renders every page in memory but
+  writes nothing and indexes nothing: the part of a cold build that no
+  output choice can remove;
 - Hugo on the same corpus with equivalent templates and taxonomies
   (`benches/hugo`), cold and after the same edit, in the same run, without
   and with related content;
@@ -136,6 +139,9 @@ def bench_castor(corpus, report):
     report["castor cold"] = {"wall": wall, "rss": max(c[1] for c in colds),
                              "walls": [c[0] for c in colds], "stages": stages(out),
                              "files": re.search(r"(\d+) files: (\d+) written", out).groups()}
+    # No parse cache is read by `check`, so every run is cold.
+    checks = [run_rss([CASTOR, "check"], corpus)[0] for _ in range(COLD_RUNS)]
+    report["castor check"] = {"wall": median(checks), "walls": checks}
     walls, rsss, stage_runs, written = [], [], [], []
     for k in range(RUNS):
         edit(corpus, k)
@@ -257,6 +263,9 @@ def show(n, r):
     print(f"castor build after one edit:   {e['wall']:.2f} s (median of {RUNS}: "
           f"{', '.join(f'{w:.2f}' for w in e['walls'])}), peak RSS {e['rss']:.0f} MiB, "
           f"files written {e['files'][1]} of {e['files'][0]}")
+    k = r["castor check"]
+    print(f"castor check (nothing written): {k['wall']:.2f} s (median of {COLD_RUNS}: "
+          f"{', '.join(f'{w:.2f}' for w in k['walls'])})")
     print("stages (s), cold / after one edit:")
     for s in c["stages"]:
         print(f"  {s:<14} {c['stages'][s]:6.3f} / {e['stages'].get(s, 0):6.3f}")
