@@ -9,7 +9,7 @@
 //! those it was made under; anything else is parsed again. A cache that
 //! cannot be read is ignored, never an error.
 
-use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::fs::Metadata;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
@@ -19,6 +19,7 @@ use std::time::SystemTime;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use super::validate::Doc;
@@ -52,7 +53,9 @@ pub struct Use {
 struct Entries {
     /// What the entries were made under: castor and the configuration.
     key: String,
-    files: HashMap<PathBuf, Entry>,
+    /// By path, as bytes: hashing a `Path` walks its components, and a
+    /// load looks up every file of the site.
+    files: FxHashMap<OsString, Entry>,
     /// The shards whose entries changed since the cache was read.
     dirty: [bool; SHARDS],
 }
@@ -89,7 +92,10 @@ impl Cache {
                 return Cache::default();
             }
             entries.key = shard.key;
-            entries.files.extend(shard.files);
+            let files = shard.files.into_iter();
+            entries
+                .files
+                .extend(files.map(|(path, entry)| (path.into_os_string(), entry)));
         }
         Cache {
             entries: RwLock::new(entries),
@@ -113,8 +119,9 @@ impl Cache {
             return Ok(());
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut shards: Vec<Vec<(&PathBuf, &Entry)>> = vec![Vec::new(); SHARDS];
+        let mut shards: Vec<Vec<(&Path, &Entry)>> = vec![Vec::new(); SHARDS];
         for (path, entry) in &entries.files {
+            let path = Path::new(path);
             let n = shard_of(path);
             if entries.dirty[n] {
                 shards[n].push((path, entry));
@@ -148,7 +155,7 @@ impl Cache {
         if entries.key != key {
             *entries = Entries {
                 key,
-                files: HashMap::new(),
+                files: FxHashMap::default(),
                 dirty: [true; SHARDS],
             };
         }
@@ -156,7 +163,7 @@ impl Cache {
 
     pub(super) fn get(&self, path: &Path, meta: &Metadata) -> Option<Parsed> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.files.get(path)?;
+        let entry = entries.files.get(path.as_os_str())?;
         let hit = entry.len == meta.len() && entry.modified == meta.modified().ok();
         hit.then(|| {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -170,7 +177,7 @@ impl Cache {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.dirty[shard_of(path)] = true;
         entries.files.insert(
-            path.to_path_buf(),
+            path.as_os_str().to_os_string(),
             Entry {
                 len: meta.len(),
                 modified: meta.modified().ok(),
@@ -181,13 +188,13 @@ impl Cache {
 
     /// Forgets the files that are not in `paths`.
     pub(super) fn keep_only<'a>(&self, paths: impl Iterator<Item = &'a Path>) {
-        let paths: std::collections::HashSet<&Path> = paths.collect();
+        let paths: FxHashSet<&OsStr> = paths.map(Path::as_os_str).collect();
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         let Entries { files, dirty, .. } = &mut *entries;
         files.retain(|path, _| {
-            let keep = paths.contains(path.as_path());
+            let keep = paths.contains(path.as_os_str());
             if !keep {
-                dirty[shard_of(path)] = true;
+                dirty[shard_of(Path::new(path))] = true;
             }
             keep
         });

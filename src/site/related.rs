@@ -63,23 +63,20 @@ pub fn fill(
                         scores[j] += CATEGORY_WEIGHT;
                     }
                 }
-                let mut ranked: Vec<(u32, usize)> = touched
+                let mut ranked: Vec<u64> = touched
                     .iter()
                     .filter(|&&j| j != i && !l.related.contains(&j))
-                    .map(|&j| (scores[j], j))
+                    .map(|&j| rank(scores[j], i, j))
                     .collect();
-                // Highest score first; among equals, the nearest in time.
                 // Only the best few are needed, so they are selected first
                 // and only they are sorted.
-                let order =
-                    |&(score, j): &(u32, usize)| (std::cmp::Reverse(score), j.abs_diff(i), j);
                 if ranked.len() > MAX_RELATED {
-                    ranked.select_nth_unstable_by_key(MAX_RELATED, order);
+                    ranked.select_nth_unstable(MAX_RELATED);
                     ranked.truncate(MAX_RELATED);
                 }
-                ranked.sort_unstable_by_key(order);
+                ranked.sort_unstable();
                 let mut related = l.related.clone();
-                related.extend(ranked.into_iter().map(|(_, j)| j));
+                related.extend(ranked.into_iter().map(|key| unrank(key, i)));
                 related.truncate(MAX_RELATED);
                 if related.len() < MAX_RELATED {
                     fill_from_category(i, same_category, &mut related);
@@ -93,6 +90,26 @@ pub fn fill(
         .collect();
     for (l, related) in links.iter_mut().zip(computed) {
         l.related = related;
+    }
+}
+
+/// A key that sorts candidate `j` for incident `i`: highest score first,
+/// then the nearest in time, then, at equal distance, the newer one (the
+/// lower index). One number, so picking the best few of a few hundred
+/// candidates compares integers, not tuples. Distances take 31 bits.
+fn rank(score: u32, i: usize, j: usize) -> u64 {
+    let distance = j.abs_diff(i) as u64;
+    let older = u64::from(j > i);
+    (u64::from(u32::MAX - score) << 32) | (distance << 1) | older
+}
+
+/// The candidate a [`rank`] key stands for.
+fn unrank(key: u64, i: usize) -> usize {
+    let distance = ((key & 0xffff_ffff) >> 1) as usize;
+    if key & 1 == 1 {
+        i + distance
+    } else {
+        i - distance
     }
 }
 
@@ -131,6 +148,21 @@ fn fill_from_category(i: usize, same_category: &[usize], related: &mut Vec<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rank_orders_like_score_then_distance_then_index() {
+        let i = 500;
+        let mut candidates: Vec<(u32, usize)> = (0..1_000)
+            .filter(|&j| j != i)
+            .map(|j| (((j * 7_919) % 13) as u32, j))
+            .collect();
+        let mut ranked: Vec<u64> = candidates.iter().map(|&(s, j)| rank(s, i, j)).collect();
+        ranked.sort_unstable();
+        candidates.sort_by_key(|&(score, j)| (std::cmp::Reverse(score), j.abs_diff(i), j));
+        let unranked: Vec<usize> = ranked.iter().map(|&key| unrank(key, i)).collect();
+        let expected: Vec<usize> = candidates.iter().map(|&(_, j)| j).collect();
+        assert_eq!(unranked, expected);
+    }
 
     #[test]
     fn a_long_list_gives_only_the_nearest_on_either_side() {
