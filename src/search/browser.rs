@@ -76,11 +76,8 @@ struct Display<'a> {
 /// word in a title counts more than the same word in the body.
 type Fields<'a> = Vec<(&'a str, u32)>;
 
-/// Postings of a run of documents: per term, `(doc, weight)` in doc order.
-type Postings<'a> = FxHashMap<Cow<'a, str>, Vec<(u32, u32)>>;
-
-/// One term and its postings.
-type TermPostings<'p, 'a> = (&'p Cow<'a, str>, &'p Vec<(u32, u32)>);
+/// One term and its postings: `(doc, weight)` in doc order.
+type TermPostings<'a> = (Cow<'a, str>, Vec<(u32, u32)>);
 
 /// The files of the browser index for `site`.
 pub fn files(site: &Site) -> Vec<OutputFile> {
@@ -90,7 +87,7 @@ pub fn files(site: &Site) -> Vec<OutputFile> {
 /// The words of `site`, as the browser index counts them, without its files:
 /// what `castor search` needs when it rebuilds its index alone.
 pub fn vocabulary(site: &Site) -> Vocabulary {
-    vocabulary_of(&sorted(&postings(&texts(site))))
+    vocabulary_of(&sorted(postings(&texts(site))))
 }
 
 /// The files of the browser index for `site`, and its words, which
@@ -142,11 +139,10 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
         year.push(0);
     }
 
-    let postings = postings(&texts(site));
-    let terms = sorted(&postings);
+    let terms = sorted(postings(&texts(site)));
     let shards: Vec<(&str, &[TermPostings])> = terms
-        .chunk_by(|a, b| shard_key(a.0) == shard_key(b.0))
-        .map(|run| (shard_key(run[0].0), run))
+        .chunk_by(|a, b| shard_key(&a.0) == shard_key(&b.0))
+        .map(|run| (shard_key(&run[0].0), run))
         .collect();
     let mut files = vec![json(
         format!("{DIR}/meta.json"),
@@ -201,9 +197,8 @@ fn texts(site: &Site) -> Vec<Fields<'_>> {
 }
 
 /// The terms in byte order.
-fn sorted<'p, 'a>(postings: &'p Postings<'a>) -> Vec<TermPostings<'p, 'a>> {
-    let mut terms: Vec<TermPostings> = postings.iter().collect();
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+fn sorted(mut terms: Vec<TermPostings>) -> Vec<TermPostings> {
+    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
     terms
 }
 
@@ -220,42 +215,89 @@ fn vocabulary_of(terms: &[TermPostings]) -> Vocabulary {
 
 /// The postings of every document, counted in parallel over runs of
 /// documents and joined in order, so each list stays sorted by document.
-fn postings<'a>(texts: &[Fields<'a>]) -> Postings<'a> {
+fn postings<'a>(texts: &[Fields<'a>]) -> Vec<TermPostings<'a>> {
     texts
         .par_iter()
         .enumerate()
         .with_min_len(64)
-        .fold(
-            || (Postings::default(), FxHashMap::default()),
-            |(mut postings, mut weights), (doc, fields)| {
-                // Per word: its weight, and the last field that added to
-                // it. The map is reused from document to document.
-                let weights: &mut FxHashMap<Cow<str>, (u32, usize)> = &mut weights;
-                for (field, &(text, weight)) in fields.iter().enumerate() {
-                    for word in words(text) {
-                        let (total, last) = weights.entry(word).or_insert((0, usize::MAX));
-                        // A word repeated in one field counts once, so long
-                        // bodies do not drown short titles.
-                        if *last != field {
-                            *total += weight;
-                            *last = field;
-                        }
-                    }
-                }
-                let doc = u32::try_from(doc).unwrap_or(u32::MAX);
-                for (word, (weight, _)) in weights.drain() {
-                    postings.entry(word).or_default().push((doc, weight));
-                }
-                (postings, std::mem::take(weights))
-            },
-        )
-        .map(|(postings, _)| postings)
-        .reduce(Postings::default, |mut left, right| {
-            for (word, docs) in right {
-                left.entry(word).or_default().extend(docs);
-            }
-            left
+        .fold(Counter::default, |mut counter, (doc, fields)| {
+            counter.add(u32::try_from(doc).unwrap_or(u32::MAX), fields);
+            counter
         })
+        .reduce(Counter::default, Counter::append)
+        .into_terms()
+}
+
+/// The postings of a run of documents. Words are numbered as they first
+/// appear, so a word costs one hash lookup per occurrence and everything
+/// else is indexing by number.
+#[derive(Default)]
+struct Counter<'a> {
+    numbers: FxHashMap<Cow<'a, str>, u32>,
+    /// By word number.
+    postings: Vec<Vec<(u32, u32)>>,
+    /// By word number, for the document being counted: its weight so far
+    /// and the last field that added to it (`u32::MAX`: none yet).
+    current: Vec<(u32, u32)>,
+    /// The words of the document being counted.
+    seen: Vec<u32>,
+}
+
+impl<'a> Counter<'a> {
+    fn add(&mut self, doc: u32, fields: &Fields<'a>) {
+        for (field, &(text, weight)) in (0u32..).zip(fields) {
+            for word in words(text) {
+                let n = self.number(word);
+                let (total, last) = &mut self.current[n as usize];
+                if *last == u32::MAX {
+                    self.seen.push(n);
+                }
+                // A word repeated in one field counts once, so long
+                // bodies do not drown short titles.
+                if *last != field {
+                    *total += weight;
+                    *last = field;
+                }
+            }
+        }
+        for n in self.seen.drain(..) {
+            let (weight, _) = std::mem::replace(&mut self.current[n as usize], (0, u32::MAX));
+            self.postings[n as usize].push((doc, weight));
+        }
+    }
+
+    fn number(&mut self, word: Cow<'a, str>) -> u32 {
+        if let Some(&n) = self.numbers.get(word.as_ref()) {
+            return n;
+        }
+        let n = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
+        self.numbers.insert(word, n);
+        self.postings.push(Vec::new());
+        self.current.push((0, u32::MAX));
+        n
+    }
+
+    /// Adds the postings of `later`, whose documents all come after these.
+    fn append(mut self, later: Counter<'a>) -> Counter<'a> {
+        let mut postings = later.postings;
+        for (word, n) in later.numbers {
+            let docs = std::mem::take(&mut postings[n as usize]);
+            let mine = self.number(word);
+            self.postings[mine as usize].extend(docs);
+        }
+        self
+    }
+
+    fn into_terms(self) -> Vec<TermPostings<'a>> {
+        let mut postings = self.postings;
+        self.numbers
+            .into_iter()
+            .map(|(word, n)| {
+                let docs = std::mem::take(&mut postings[n as usize]);
+                (word, docs)
+            })
+            .collect()
+    }
 }
 
 /// A posting list as the page reads it: `[doc delta, weight, ...]`.
@@ -298,10 +340,35 @@ pub fn words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
         .filter(|w| !is_stop_word(w))
 }
 
+/// The longest stop word's length, and the stop words' first letters as a
+/// bit set: most words fail one of the two and skip the lookup.
+const STOP_MAX_LEN: usize = {
+    let (mut max, mut i) = (0, 0);
+    while i < STOP_WORDS.len() {
+        if STOP_WORDS[i].len() > max {
+            max = STOP_WORDS[i].len();
+        }
+        i += 1;
+    }
+    max
+};
+const STOP_FIRST_LETTERS: u128 = {
+    let (mut set, mut i) = (0u128, 0);
+    while i < STOP_WORDS.len() {
+        set |= 1 << STOP_WORDS[i].as_bytes()[0];
+        i += 1;
+    }
+    set
+};
+
 /// Whether `word` is in [`STOP_WORDS`]. Called for every word of the site:
 /// each stop word is packed into a `u64`, so the lookup compares numbers,
 /// not strings.
 pub(super) fn is_stop_word(word: &str) -> bool {
+    let first = word.as_bytes().first().map_or(0, |&b| u32::from(b));
+    if word.len() > STOP_MAX_LEN || first >= 128 || STOP_FIRST_LETTERS & (1 << first) == 0 {
+        return false;
+    }
     static PACKED: LazyLock<Vec<u64>> = LazyLock::new(|| {
         let mut packed: Vec<u64> = STOP_WORDS.iter().filter_map(|w| pack(w)).collect();
         packed.sort_unstable();
@@ -402,6 +469,7 @@ mod tests {
         assert_eq!(fast, slow);
         assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
         assert!(!is_stop_word("therein") && !is_stop_word("t"));
+        assert!(!is_stop_word("") && !is_stop_word("thus") && !is_stop_word("été"));
         assert_eq!(
             fast,
             ["café", "ünïcode", "x2", "äb", "résumé", "東京", "dns"]
