@@ -8,12 +8,12 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
-use crate::output;
 use crate::progress::Progress;
 use crate::render::{self, OutputFile, Renderer, Stop};
 use crate::search::{self, Stamp};
 use crate::site::{self, Site};
 use crate::timings::Timings;
+use crate::{guard, output};
 
 /// Why a build stopped; each kind has its exit code.
 #[derive(Debug)]
@@ -22,14 +22,17 @@ pub enum Failure {
     Content(Vec<Diagnostic>),
     /// Bad configuration, theme or output directory: exit code 2.
     Config(Vec<Diagnostic>),
-    /// Writing the site failed: exit code 1.
+    /// Writing failed before the output was touched: exit code 1.
     Io(anyhow::Error),
+    /// Writing failed after part of the output was replaced; the error
+    /// says which part: exit code 1.
+    Partial(anyhow::Error),
 }
 
 impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Content(_) | Failure::Io(_) => 1,
+            Failure::Content(_) | Failure::Io(_) | Failure::Partial(_) => 1,
             Failure::Config(_) => 2,
         }
     }
@@ -130,28 +133,22 @@ pub struct Report {
 /// and write.
 pub const STAGES: u64 = 10;
 
-/// Where `build` keeps parsed documents for the next build.
-pub(crate) const CACHE_DIR: &str = ".castor/cache";
-
 /// Builds the site under `root`. Nothing is written unless every stage
 /// succeeded.
 pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     let progress = options.progress.then(|| Progress::start(STAGES)).flatten();
     let timings = Timings::new().with_progress(progress);
-    // The output directory is checked from book.toml before the content is
-    // read, so a dangerous setting is refused before any work.
+    // Every directory the build writes is checked before any work, so a
+    // dangerous setting is refused before anything is touched.
     let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
-    let (output_dir, from_config) = match &options.output {
-        Some(dir) => (dir.clone(), None),
-        None => (
-            config.build.output.clone(),
-            Config::key_position(root, "output"),
-        ),
-    };
-    let target = output::target(root, &output_dir, &config.build.content, from_config)
+    let dirs = guard::Dirs::resolve(root, &config, options.output.as_deref())
         .map_err(|d| Failure::Config(vec![d]))?;
-    output::check_replaceable(&target, options.force).map_err(|d| Failure::Config(vec![d]))?;
-    let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
+    output::check_replaceable(&dirs.output, options.force).map_err(|d| Failure::Config(vec![d]))?;
+    content::require_dir(root, &config).map_err(|d| Failure::Content(vec![d]))?;
+    // Held until the build ends; the cleaning below needs it.
+    let lock = guard::Lock::take(&dirs.state).map_err(|d| Failure::Config(vec![d]))?;
+    guard::clean_staging(&dirs.output.dir, &lock);
+    guard::clean_staging(&dirs.index.dir, &lock);
     let Rendered {
         writer,
         files,
@@ -159,17 +156,20 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         advice,
         cache,
         warnings,
-    } = render_site(root, &config, options.drafts, &timings, &target)?;
+    } = render_site(root, &config, options.drafts, &timings, &dirs)?;
     let written = timings
         .time("write", || writer.finish(files))
-        .map_err(Failure::Io)?;
+        .map_err(|e| match e {
+            output::WriteError::Unchanged(e) => Failure::Io(e),
+            output::WriteError::Partial(e) => Failure::Partial(e),
+        })?;
     timings.finish();
     Ok(Report {
         written,
         incidents,
         advice,
         cache,
-        output: target.display,
+        output: dirs.output.display,
         elapsed: timings.elapsed(),
         warnings,
         timings,
@@ -195,7 +195,7 @@ fn render_site(
     config: &Config,
     drafts: bool,
     timings: &Timings,
-    target: &output::Target,
+    dirs: &guard::Dirs,
 ) -> Result<Rendered, Failure> {
     let theme = timings
         .time("theme", || render::theme::load(root, &config.build.theme))
@@ -203,7 +203,7 @@ fn render_site(
     // Stamped before reading, so an edit made during the build leaves the
     // index stale rather than wrongly fresh.
     let stamp = timings.time("stamp", || Stamp::of(root, config));
-    let cache_dir = root.join(CACHE_DIR);
+    let cache_dir = dirs.cache();
     let cache = timings.time("cache", || content::Cache::read(&cache_dir));
     let Loaded { site, diagnostics } = without_errors(load_timed(
         root,
@@ -214,7 +214,7 @@ fn render_site(
     ))?;
     // Only now, with the content known to be good: a new output directory
     // gets its staging directory here.
-    let writer = output::Writer::new(target).map_err(Failure::Io)?;
+    let writer = output::Writer::new(&dirs.output).map_err(Failure::Io)?;
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
     let site = Arc::new(site);
@@ -224,8 +224,9 @@ fn render_site(
     let (files, indexed) = std::thread::scope(|scope| {
         let (site, stamp) = (&site, &stamp);
         let indexed = scope.spawn(move || {
-            let dir = search::index::dir(root, config);
-            let indexed = timings.time("tantivy index", || search::index::write(&dir, site))?;
+            let dir = &dirs.index.dir;
+            let indexed =
+                timings.time("tantivy index", || search::index::write(dir, site, false))?;
             indexed.finish(stamp, vocabulary.recv().ok())
         });
         // The cache only saves time: a build that cannot keep it is still
@@ -275,16 +276,24 @@ fn render_site(
 }
 
 /// Writes the search index of the site under `root` without writing the
-/// site: what `castor search` does when the index is missing or stale.
-pub fn index(root: &Path, config: &Config) -> Result<(), Failure> {
-    let _lock = output::lock(root).map_err(|d| Failure::Config(vec![d]))?;
+/// site: what `castor search` does when the index is missing, stale or
+/// damaged (`anew`, which writes a new index whatever is there). The
+/// caller holds the site's lock.
+pub fn index(
+    root: &Path,
+    config: &Config,
+    dirs: &guard::Dirs,
+    lock: &guard::Lock,
+    anew: bool,
+) -> Result<(), Failure> {
+    guard::clean_staging(&dirs.index.dir, lock);
     let stamp = Stamp::of(root, config);
-    let cache_dir = root.join(CACHE_DIR);
+    let cache_dir = dirs.cache();
     let cache = content::Cache::read(&cache_dir);
     let Loaded { site, .. } = load_cached(root, config.clone(), false, &cache, &Timings::new())?;
     // As in `build`, a cache that cannot be kept only costs time.
     let _ = cache.write(&cache_dir);
-    search::index::write(&search::index::dir(root, config), &site)
+    search::index::write(&dirs.index.dir, &site, anew)
         .and_then(|indexed| indexed.finish(&stamp, Some(search::browser::vocabulary(&site))))
         .map_err(Failure::Io)
 }

@@ -50,7 +50,9 @@ impl CheckArgs {
             }
             Err(Failure::Config(diagnostics)) => (diagnostics, 2),
             Err(Failure::Content(diagnostics)) => (diagnostics, 1),
-            Err(Failure::Io(e)) => (vec![Diagnostic::general(format!("{e:#}"))], 1),
+            Err(Failure::Io(e) | Failure::Partial(e)) => {
+                (vec![Diagnostic::general(format!("{e:#}"))], 1)
+            }
         };
         match self.format {
             Format::Human => {
@@ -71,6 +73,9 @@ impl CheckArgs {
 /// to fix.
 pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Failure> {
     let config = crate::config::Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    crate::guard::Dirs::resolve(root, &config, None)
+        .map_err(|d| Failure::Config(vec![d]))?
+        .clean_leftovers();
     let theme =
         render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
     let loaded = build::load_all(root, config, true);

@@ -175,18 +175,20 @@ pub fn report_failure(root: &Path, failure: &Failure, consequence: &str) -> Exit
             );
         }
         Failure::Io(e) => eprintln!("error: {e:#}; {consequence}"),
+        Failure::Partial(e) => eprintln!("error: {e:#}; build again to complete it"),
     }
     ExitCode::from(failure.exit_code())
 }
 
 /// Prints diagnostics with their source lines, reading each file once.
 pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic]) {
+    let shown = diagnostic::Sources::new(root);
     let mut sources: std::collections::HashMap<&Path, Option<String>> =
         std::collections::HashMap::new();
     for d in diagnostics {
         let source = sources
             .entry(d.path.as_path())
-            .or_insert_with(|| std::fs::read_to_string(root.join(&d.path)).ok());
+            .or_insert_with(|| shown.read(&d.path));
         eprintln!("{}", d.render(source.as_deref()));
     }
 }
@@ -207,10 +209,12 @@ pub fn find_site(explicit: Option<&Path>) -> Result<(PathBuf, config::Config), E
 pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf, ExitCode> {
     if let Some(root) = explicit {
         if !root.is_dir() {
-            eprintln!(
-                "error: the root directory `{}` does not exist",
-                root.display()
-            );
+            let problem = if root.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            eprintln!("error: the root directory `{}` {problem}", root.display());
             return Err(ExitCode::from(2));
         }
         return Ok(root.to_path_buf());

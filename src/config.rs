@@ -11,6 +11,7 @@ use crate::slug;
 
 /// The configuration file's name, looked for in the site root.
 pub const FILE_NAME: &str = "book.toml";
+const MAX_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -197,7 +198,9 @@ impl Config {
     /// Reads `book.toml` from `root`; a missing file means all defaults.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
         let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
+        // A regular file of sane size: a book.toml linked to a pipe or a
+        // device would hang or fill memory.
+        match crate::guard::read_regular(&path, MAX_BYTES) {
             Ok(text) => Config::parse(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(Diagnostic::error(
@@ -257,7 +260,7 @@ impl Config {
     /// Where `key = ...` stands in the site's book.toml, for errors about a
     /// setting's value found after parsing.
     pub fn key_position(root: &Path, key: &str) -> Option<Pos> {
-        let text = std::fs::read_to_string(root.join(FILE_NAME)).ok()?;
+        let text = crate::guard::read_regular(&root.join(FILE_NAME), MAX_BYTES).ok()?;
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim_start();

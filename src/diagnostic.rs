@@ -162,11 +162,12 @@ impl Diagnostic {
         let Some(line) = line else {
             return self.to_string();
         };
+        let (line, col) = window(line, self.pos.col);
         let number = self.pos.line.to_string();
         let pad = " ".repeat(number.len());
         let caret_at: String = line
             .chars()
-            .take(self.pos.col - 1)
+            .take(col - 1)
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
         let mut out = format!(
@@ -181,6 +182,69 @@ impl Diagnostic {
             out.push_str(&format!("\n{pad} = help: {hint}"));
         }
         out
+    }
+}
+
+/// How many characters of a source line a diagnostic shows: a minified
+/// or generated line can be megabytes long.
+const SHOWN_CHARS: usize = 120;
+
+/// The part of `line` shown under a diagnostic, at most [`SHOWN_CHARS`]
+/// characters around column `col`, with `…` where it was cut; and the
+/// column within it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let chars = line.chars().count();
+    if chars <= SHOWN_CHARS {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(SHOWN_CHARS / 2).min(chars - SHOWN_CHARS);
+    let mut shown: String = line.chars().skip(start).take(SHOWN_CHARS).collect();
+    let mut col = col - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        col += 1;
+    }
+    if start + SHOWN_CHARS < chars {
+        shown.push('…');
+    }
+    (shown, col)
+}
+
+/// Reads the files diagnostics point at, to show their lines, and only
+/// those a site is made of: book.toml, and regular files inside the
+/// content or themes directory, under the size limit of content. A file
+/// the loader refused (a link out of the site to `.env` or
+/// `/proc/self/environ`, a named pipe, a device) is never opened: its
+/// diagnostic is printed without a source line.
+pub struct Sources {
+    root: PathBuf,
+    allowed: Vec<PathBuf>,
+}
+
+impl Sources {
+    pub fn new(root: &Path) -> Sources {
+        let config = crate::config::Config::load(root).unwrap_or_default();
+        let root = crate::guard::canonical(root);
+        Sources {
+            allowed: vec![
+                crate::guard::canonical(&root.join(&config.build.content)),
+                crate::guard::canonical(&root.join("themes")),
+            ],
+            root,
+        }
+    }
+
+    /// The text of the file at `path` (relative to the site root), if it
+    /// may be shown.
+    pub fn read(&self, path: &Path) -> Option<String> {
+        let given = self.root.join(path);
+        let is_config = path == Path::new(crate::config::FILE_NAME)
+            && std::fs::symlink_metadata(&given).is_ok_and(|m| m.is_file());
+        let real = crate::guard::canonical(&given);
+        if !is_config && !self.allowed.iter().any(|dir| real.starts_with(dir)) {
+            return None;
+        }
+        crate::guard::read_regular(&real, crate::content::MAX_FILE_BYTES).ok()
     }
 }
 

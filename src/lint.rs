@@ -11,10 +11,40 @@ use crate::site::Site;
 /// Titles longer than this are cut off in lists and feeds.
 pub const MAX_TITLE_CHARS: usize = 100;
 
+/// More tags than an incident plausibly needs: each one writes pages, and
+/// a file with 100,000 of them wrote 806 MB.
+pub const MAX_TAGS: usize = 20;
+
 /// Every warning for the site, as of `today`.
 pub fn lint(site: &Site, today: NaiveDate) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
     let mut by_source: HashMap<String, usize> = HashMap::new();
+    // Company names by the page they get, with the first file naming each.
+    let mut by_company_page: HashMap<String, (&str, &std::path::Path)> = HashMap::new();
+    for incident in &site.incidents {
+        let page = crate::slug::slugify(&incident.company);
+        match by_company_page.get(&page) {
+            // Names differing only in case are one company written two ways.
+            Some((name, path)) if !name.eq_ignore_ascii_case(&incident.company) => {
+                warnings.push(
+                    Diagnostic::warning(
+                        &incident.path,
+                        Pos::START,
+                        format!(
+                            "the companies `{}` and `{name}` (in `{}`) share one page, `companies/{page}/`",
+                            incident.company,
+                            crate::diagnostic::display_path(path)
+                        ),
+                    )
+                    .with_hint("spell the company the same way in both, or tell them apart in the name"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                by_company_page.insert(page, (&incident.company, &incident.path));
+            }
+        }
+    }
     // Oldest first, so a likely duplicate is reported on the newer file.
     for (i, incident) in site.incidents.iter().enumerate().rev() {
         let warn = |pos: Pos, message: String, hint: &str| {
@@ -81,6 +111,16 @@ pub fn lint(site: &Site, today: NaiveDate) -> Vec<Diagnostic> {
                 Pos::START,
                 "no `impact`".into(),
                 "say who was hurt and how much, even without figures",
+            ));
+        }
+        if incident.tags.len() > MAX_TAGS {
+            warnings.push(warn(
+                Pos::START,
+                format!(
+                    "{} tags, over {MAX_TAGS}: each tag writes pages of its own",
+                    incident.tags.len()
+                ),
+                "keep the few tags a reader would browse by",
             ));
         }
         let chars = incident.title.chars().count();

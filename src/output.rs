@@ -1,124 +1,22 @@
-//! The output stage. It runs only once the whole site is rendered in
-//! memory, so a failed build writes nothing. A first build goes into a
-//! staging directory renamed into place; later builds write only the files
-//! that changed, each one atomically. castor only ever replaces a directory
-//! holding its own marker file.
+//! The output stage. It runs only once the whole site is rendered, so a
+//! failed build changes nothing. A first build goes into a staging
+//! directory renamed into place; later builds write only the files that
+//! changed, all or nothing: every new file is written beside its place
+//! before the first one replaces an old one. castor only ever replaces a
+//! directory holding its own marker file ([`guard`]).
 
 use std::collections::HashSet;
-use std::fs::{self, File};
-use std::path::{Component, Path, PathBuf};
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use rayon::prelude::*;
 
-use crate::diagnostic::{Diagnostic, Pos, display_path};
+use crate::diagnostic::{Diagnostic, display_path};
+use crate::guard::{self, MARKER, Target};
 use crate::render::OutputFile;
-
-/// The file that marks a directory as castor's to replace.
-pub const MARKER: &str = ".castor-output";
-const MARKER_TEXT: &str =
-    "This directory is written by castor; `castor build` replaces everything in it.\n";
-
-/// Where a build writes, checked before anything is touched.
-#[derive(Debug)]
-pub struct Target {
-    /// Absolute and normalised.
-    pub dir: PathBuf,
-    /// As the user wrote it, for messages.
-    pub display: PathBuf,
-}
-
-/// Resolves the output directory and refuses one whose replacement would
-/// destroy something that is not castor's: the site root, its content or
-/// themes, any ancestor of them, the home directory or `/`. `from_config`
-/// is the position of `output` in book.toml when the setting came from there.
-pub fn target(
-    root: &Path,
-    output: &Path,
-    content: &Path,
-    from_config: Option<Pos>,
-) -> Result<Target, Diagnostic> {
-    let refuse = |why: String| {
-        let message = format!(
-            "refusing to use `{}` as the output directory: {why}",
-            display_path(output)
-        );
-        let diagnostic = match from_config {
-            Some(pos) => Diagnostic::error(crate::config::FILE_NAME, pos, message),
-            None => Diagnostic::general(message),
-        };
-        diagnostic.with_hint("choose a directory of its own, such as `public`, with `--output` or `[build] output` in book.toml")
-    };
-    let root = canonical(root);
-    let dir = canonical(&root.join(output));
-    let protected = [
-        (root.clone(), "the site root"),
-        (canonical(&root.join(content)), "the content directory"),
-        (canonical(&root.join("themes")), "the themes directory"),
-    ];
-    for (path, what) in &protected {
-        if path.starts_with(&dir) {
-            return Err(refuse(if *path == dir {
-                format!("it is {what}")
-            } else {
-                format!("it contains {what}")
-            }));
-        }
-        if dir.starts_with(path) && *what != "the site root" {
-            return Err(refuse(format!("it is inside {what}")));
-        }
-    }
-    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from)
-        && home.starts_with(&dir)
-    {
-        return Err(refuse("it is or contains the home directory".into()));
-    }
-    if dir.parent().is_none() {
-        return Err(refuse("it is the file-system root".into()));
-    }
-    Ok(Target {
-        dir,
-        display: output.to_path_buf(),
-    })
-}
-
-/// The absolute, normalised form of `path`, following links in the part
-/// that exists, so `public/..` and a link to the root are both seen for
-/// what they are.
-fn canonical(path: &Path) -> PathBuf {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut normal = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::ParentDir => {
-                normal.pop();
-            }
-            Component::CurDir => {}
-            c => normal.push(c),
-        }
-    }
-    // Resolve links in the longest existing prefix, then re-attach the rest.
-    let mut existing = normal.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match existing.file_name() {
-            Some(name) => {
-                rest.push(name.to_os_string());
-                existing.pop();
-            }
-            None => break,
-        }
-    }
-    let mut resolved = existing.canonicalize().unwrap_or(existing);
-    resolved.extend(rest.iter().rev());
-    resolved
-}
 
 /// Checks, before rendering, that the output may be replaced.
 pub fn check_replaceable(target: &Target, force: bool) -> Result<(), Diagnostic> {
@@ -136,7 +34,7 @@ pub fn check_replaceable(target: &Target, force: bool) -> Result<(), Diagnostic>
     let empty = fs::read_dir(dir)
         .map(|mut d| d.next().is_none())
         .unwrap_or(false);
-    if empty || dir.join(MARKER).is_file() {
+    if empty || guard::owns(dir) {
         return Ok(());
     }
     Err(Diagnostic::general(format!(
@@ -166,6 +64,15 @@ impl Written {
     }
 }
 
+/// Why writing the site failed, and in what state it left the output.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The output directory is as it was before the build.
+    Unchanged(anyhow::Error),
+    /// Some files of the output were replaced: the message says which part.
+    Partial(anyhow::Error),
+}
+
 /// Writes a build's files as the whole content of the output directory.
 ///
 /// A new output directory is written into a staging directory beside it,
@@ -174,11 +81,11 @@ impl Written {
 /// staging directory is removed. An existing output directory is updated
 /// only once every file is rendered, and only where bytes changed: each
 /// file is compared as it is rendered (one that holds the same bytes is
-/// not kept in memory), each changed file goes through a temporary file
-/// renamed over the old one, so a reader never sees half a page, and the
-/// files the site no longer has are removed. At 10,000 pages, creating
-/// every file and directory again costs seconds, while comparing costs a
-/// fraction of one.
+/// not kept in memory); every changed file is first written to a temporary
+/// file beside its place, and only when all are written are they renamed
+/// over the old ones, so a full disk or a read-only folder leaves the
+/// previous site whole. Then the files the site no longer has are removed.
+/// Comparing costs a fraction of what creating every file again would.
 pub struct Writer {
     dir: PathBuf,
     staging: Option<PathBuf>,
@@ -192,27 +99,15 @@ pub struct Writer {
 impl Writer {
     pub fn new(target: &Target) -> anyhow::Result<Writer> {
         let dir = target.dir.clone();
-        if dir.exists() && !dir.is_dir() {
+        let meta = fs::symlink_metadata(&dir).ok();
+        if meta.as_ref().is_some_and(|m| !m.is_dir()) {
             // Only reachable with --force: check_replaceable refuses it otherwise.
             fs::remove_file(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
         }
-        let staging = if dir.is_dir() {
+        let staging = if meta.is_some_and(|m| m.is_dir()) {
             None
         } else {
-            let parent = dir.parent().context("the output directory has no parent")?;
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-            let name = dir
-                .file_name()
-                .context("the output directory has no name")?
-                .to_string_lossy();
-            let staging = parent.join(format!(".{name}.castor-staging"));
-            remove_own(&staging)?;
-            fs::create_dir_all(&staging)
-                .with_context(|| format!("cannot create {}", staging.display()))?;
-            fs::write(staging.join(MARKER), MARKER_TEXT)
-                .context("cannot write the output marker")?;
-            Some(staging)
+            Some(guard::create_staging(&dir)?)
         };
         Ok(Writer {
             dir,
@@ -256,7 +151,7 @@ impl Writer {
     }
 
     /// Completes the output with the files given back by [`Writer::offer`].
-    pub fn finish(mut self, files: Vec<OutputFile>) -> anyhow::Result<Written> {
+    pub fn finish(mut self, files: Vec<OutputFile>) -> Result<Written, WriteError> {
         let Some(staging) = self.staging.clone() else {
             let same = std::mem::take(self.same.get_mut().unwrap_or_else(|e| e.into_inner()));
             let written = update(&self.dir, &files, &same)?;
@@ -266,10 +161,11 @@ impl Writer {
             });
         };
         for file in files {
-            self.offer(file)?;
+            self.offer(file).map_err(WriteError::Unchanged)?;
         }
         fs::rename(&staging, &self.dir)
-            .with_context(|| format!("cannot move the new site into {}", self.dir.display()))?;
+            .with_context(|| format!("cannot move the new site into {}", self.dir.display()))
+            .map_err(WriteError::Unchanged)?;
         self.staging = None;
         Ok(Written {
             written: self.streamed.load(Ordering::Relaxed),
@@ -291,44 +187,91 @@ fn is_page(file: &OutputFile) -> bool {
     file.path.extension().is_some_and(|e| e == "html")
 }
 
-/// Removes a leftover of an interrupted build, but only if castor made it.
-fn remove_own(dir: &Path) -> anyhow::Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    anyhow::ensure!(
-        dir.join(MARKER).is_file(),
-        "{} is in the way and was not made by castor; remove it by hand",
-        dir.display()
-    );
-    fs::remove_dir_all(dir).with_context(|| format!("cannot remove {}", dir.display()))
-}
-
-/// Creates the directory of every file, in parallel.
-fn create_dirs(base: &Path, files: &[OutputFile]) -> anyhow::Result<()> {
+/// Creates the directories `files` need under `base`, none of them through
+/// a link (one found on the way is not castor's, and is replaced by a
+/// directory); returns those it created, parents first.
+fn create_dirs(base: &Path, files: &[OutputFile]) -> anyhow::Result<Vec<PathBuf>> {
     let mut dirs: Vec<&Path> = files
         .iter()
-        .filter_map(|f| f.path.parent())
+        .flat_map(|f| f.path.ancestors().skip(1))
         .filter(|p| !p.as_os_str().is_empty())
         .collect();
     dirs.sort_unstable();
     dirs.dedup();
-    dirs.par_iter().try_for_each(|d| {
+    let mut created = Vec::new();
+    for d in dirs {
         let d = base.join(d);
-        fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))
-    })
+        match fs::symlink_metadata(&d) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => fs::remove_file(&d)
+                .with_context(|| format!("cannot replace {} by a directory", d.display()))?,
+            Err(_) => {}
+        }
+        fs::create_dir(&d).with_context(|| format!("cannot create {}", d.display()))?;
+        created.push(d);
+    }
+    Ok(created)
 }
 
 /// Brings an existing output directory in line with `files`, which
 /// [`Writer::offer`] found to differ from what it holds, and `same`, the
 /// files it found to hold their bytes already.
-fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> anyhow::Result<Written> {
-    create_dirs(dir, files)?;
-    files
+fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> Result<Written, WriteError> {
+    let created = create_dirs(dir, files).map_err(WriteError::Unchanged)?;
+    let written: Vec<std::io::Result<(PathBuf, PathBuf)>> = files
         .par_iter()
-        .try_for_each(|f| replace(&dir.join(&f.path), &f.bytes))?;
-    if !dir.join(MARKER).is_file() {
-        fs::write(dir.join(MARKER), MARKER_TEXT).context("cannot write the output marker")?;
+        .map(|f| {
+            let path = dir.join(&f.path);
+            let (temporary, mut file) = guard::create_temporary(&path)?;
+            let written = std::io::Write::write_all(&mut file, &f.bytes);
+            if written.is_err() {
+                let _ = fs::remove_file(&temporary);
+            }
+            written.map(|()| (temporary, path))
+        })
+        .collect();
+    let mut pairs = Vec::with_capacity(files.len());
+    let mut failure = None;
+    for (f, result) in files.iter().zip(written) {
+        match result {
+            Ok(pair) => pairs.push(pair),
+            Err(e) => {
+                failure.get_or_insert_with(|| {
+                    anyhow::Error::new(e)
+                        .context(format!("cannot write {}", dir.join(&f.path).display()))
+                });
+            }
+        }
+    }
+    if let Some(e) = failure {
+        for (temporary, _) in &pairs {
+            let _ = fs::remove_file(temporary);
+        }
+        for d in created.iter().rev() {
+            let _ = fs::remove_dir(d);
+        }
+        return Err(WriteError::Unchanged(e));
+    }
+    for (n, (temporary, path)) in pairs.iter().enumerate() {
+        if let Err(e) = replace_dir_by_file(path).and_then(|()| fs::rename(temporary, path)) {
+            for (temporary, _) in &pairs[n..] {
+                let _ = fs::remove_file(temporary);
+            }
+            return Err(WriteError::Partial(anyhow::Error::new(e).context(format!(
+                "cannot replace {}: the site is partly updated ({n} of {} changed files \
+                 replaced, the others as before)",
+                path.display(),
+                pairs.len()
+            ))));
+        }
+    }
+    let partial = |e: anyhow::Error| {
+        WriteError::Partial(e.context(
+            "every changed file was replaced, but files the site no longer has may remain",
+        ))
+    };
+    if !guard::owns(dir) {
+        guard::mark(dir).map_err(partial)?;
     }
     let keep: HashSet<&Path> = files
         .iter()
@@ -336,7 +279,7 @@ fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> anyhow::Result<
         .chain(same.iter().map(PathBuf::as_path))
         .chain([Path::new(MARKER)])
         .collect();
-    let removed = remove_stale(dir, &keep)?;
+    let removed = remove_stale(dir, &keep).map_err(partial)?;
     Ok(Written {
         written: files.len(),
         unchanged: same.len(),
@@ -345,29 +288,23 @@ fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> anyhow::Result<
     })
 }
 
-/// Whether the file at `path` holds exactly `bytes`.
+/// A directory where the new site has a file goes first; a rename cannot
+/// replace it.
+fn replace_dir_by_file(path: &Path) -> std::io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the file at `path` is a regular file holding exactly `bytes`
+/// (a link there never is: it gets replaced).
 fn holds(path: &Path, bytes: &[u8]) -> bool {
-    fs::metadata(path).is_ok_and(|meta| {
+    fs::symlink_metadata(path).is_ok_and(|meta| {
         meta.is_file()
             && meta.len() == bytes.len() as u64
             && fs::read(path).is_ok_and(|old| old == bytes)
     })
-}
-
-/// Writes `bytes` to `path` through a temporary file renamed over it.
-fn replace(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if path.is_dir() {
-        fs::remove_dir_all(path)
-            .with_context(|| format!("cannot replace the directory {}", path.display()))?;
-    }
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".castor-tmp");
-    let temporary = PathBuf::from(temporary);
-    let result = fs::write(&temporary, bytes).and_then(|()| fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Removes every file under `dir` that is not in `keep`, and every
@@ -391,40 +328,4 @@ fn remove_stale(dir: &Path, keep: &HashSet<&Path>) -> anyhow::Result<usize> {
         }
     }
     Ok(removed)
-}
-
-/// Holds the build lock of a site until dropped.
-#[derive(Debug)]
-pub struct Lock {
-    _file: File,
-}
-
-/// Takes the site's build lock, failing at once if another build holds it.
-pub fn lock(root: &Path) -> Result<Lock, Diagnostic> {
-    let dir = root.join(".castor");
-    let path = dir.join("build.lock");
-    let fail = |e: std::io::Error| {
-        Diagnostic::error(
-            ".castor/build.lock",
-            Pos::START,
-            format!("cannot take the build lock: {e}"),
-        )
-    };
-    fs::create_dir_all(&dir).map_err(fail)?;
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(fail)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Lock { _file: file }),
-        Err(fs::TryLockError::WouldBlock) => Err(Diagnostic::error(
-            ".castor/build.lock",
-            Pos::START,
-            "another castor build of this site is running",
-        )
-        .with_hint("wait for it to finish, then build again")),
-        Err(fs::TryLockError::Error(e)) => Err(fail(e)),
-    }
 }

@@ -62,9 +62,44 @@ struct Entries {
 
 #[derive(Clone, Serialize, Deserialize)]
 struct Entry {
-    len: u64,
-    modified: Option<SystemTime>,
+    version: FileVersion,
     parsed: Parsed,
+}
+
+/// What tells one version of a file from another without reading it: its
+/// size, modification time, and on Unix its change time and inode, which
+/// catch an edit copied with its old modification time (`cp -p`,
+/// `rsync -a`), since no one can set them back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileVersion {
+    pub len: u64,
+    pub modified: u128,
+    pub changed: u128,
+    pub inode: u64,
+}
+
+impl FileVersion {
+    pub fn of(meta: &Metadata) -> FileVersion {
+        let nanos = |time: std::io::Result<SystemTime>| {
+            time.ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos())
+        };
+        #[cfg(unix)]
+        let (changed, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            let changed = i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec());
+            (u128::try_from(changed).unwrap_or(0), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (changed, inode) = (0, 0);
+        FileVersion {
+            len: meta.len(),
+            modified: nanos(meta.modified()),
+            changed,
+            inode,
+        }
+    }
 }
 
 /// One shard file, as written (borrowing the entries) and as read.
@@ -164,7 +199,7 @@ impl Cache {
     pub(super) fn get(&self, path: &Path, meta: &Metadata) -> Option<Parsed> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         let entry = entries.files.get(path.as_os_str())?;
-        let hit = entry.len == meta.len() && entry.modified == meta.modified().ok();
+        let hit = entry.version == FileVersion::of(meta);
         hit.then(|| {
             self.hits.fetch_add(1, Ordering::Relaxed);
             entry.parsed.clone()
@@ -179,8 +214,7 @@ impl Cache {
         entries.files.insert(
             path.as_os_str().to_os_string(),
             Entry {
-                len: meta.len(),
-                modified: meta.modified().ok(),
+                version: FileVersion::of(meta),
                 parsed: parsed.clone(),
             },
         );

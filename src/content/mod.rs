@@ -22,7 +22,7 @@ use crate::diagnostic::{Diagnostic, Pos};
 use crate::slug;
 
 use cache::Parsed;
-pub use cache::{Cache, Use as CacheUse};
+pub use cache::{Cache, FileVersion, Use as CacheUse};
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
@@ -60,25 +60,30 @@ struct Found {
     slug: String,
 }
 
+/// The content directory of the site under `root`, or the error a
+/// contributor sees when it is missing.
+pub fn require_dir(root: &Path, config: &crate::config::Config) -> Result<PathBuf, Diagnostic> {
+    let dir = root.join(&config.build.content);
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    Err(Diagnostic::error(
+        &config.build.content,
+        Pos::START,
+        "the content directory does not exist",
+    )
+    .with_hint("create it with `incidents/` and `advice/` folders inside, or run `castor init`"))
+}
+
 /// Loads the content tree under `root`, returning the valid documents and
 /// every diagnostic found, errors and warnings alike.
 pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
     let content_rel = &options.config.build.content;
-    let dir = root.join(content_rel);
     let mut diagnostics = Vec::new();
-    if !dir.is_dir() {
-        diagnostics.push(
-            Diagnostic::error(
-                content_rel,
-                Pos::START,
-                "the content directory does not exist",
-            )
-            .with_hint(
-                "create it with `incidents/` and `advice/` folders inside, or run `castor init`",
-            ),
-        );
-        return (Content::default(), diagnostics);
-    }
+    let dir = match require_dir(root, options.config) {
+        Ok(dir) => dir,
+        Err(missing) => return (Content::default(), vec![missing]),
+    };
     let found = find_files(&dir, content_rel, &mut diagnostics);
     check_duplicate_slugs(&found, &mut diagnostics);
 
@@ -108,12 +113,12 @@ pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
 fn find_files(dir: &Path, display_root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Found> {
     let canonical_root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let mut found = Vec::new();
-    let walker = WalkDir::new(dir)
+    let mut walker = WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
@@ -152,6 +157,10 @@ fn find_files(dir: &Path, display_root: &Path, diagnostics: &mut Vec<Diagnostic>
                     )
                     .with_hint("copy the file into the content directory instead of linking to it"),
                 );
+                if entry.file_type().is_dir() {
+                    // Nothing under a refused link is read.
+                    walker.skip_current_dir();
+                }
                 continue;
             }
         }

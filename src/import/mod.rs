@@ -113,7 +113,14 @@ impl ListArgs {
         for entry in list.entries {
             let line = entry.line;
             let reason = match import(&entry, &config, today, &known, &mut seen) {
-                Ok(draft) => {
+                Ok(mut draft) => {
+                    let bytes = draft.text.len() as u64;
+                    if bytes > crate::content::MAX_FILE_BYTES {
+                        draft.notes.push(format!(
+                            "the draft is {bytes} bytes, over the limit of {} that `castor build` reads: shorten it",
+                            crate::content::MAX_FILE_BYTES
+                        ));
+                    }
                     let path = into.join(&draft.name);
                     let shown = shown.join(&draft.name);
                     match new::create_new(&path, &draft.text) {

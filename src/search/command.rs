@@ -6,16 +6,18 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::query::{self, Error, Hit, Request};
-use super::{Freshness, index, stamp};
+use super::{Freshness, Stamp, index, stamp};
 use crate::cli::{self, Verbosity};
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::slug;
+use crate::{content, guard};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -81,37 +83,26 @@ impl SearchArgs {
 
     fn search(self, verbosity: Verbosity) -> Result<(), ExitCode> {
         let root = cli::find_root(self.root.as_deref())?;
-        let config = Config::load(&root).map_err(|d| usage(&d))?;
+        let configuration_error = |d: Diagnostic| {
+            cli::print_diagnostics(&root, std::slice::from_ref(&d));
+            ExitCode::from(2)
+        };
+        let config = Config::load(&root).map_err(configuration_error)?;
+        let dirs = guard::Dirs::resolve(&root, &config, None).map_err(configuration_error)?;
         let request = self.request(&config)?;
-        let dir = index::dir(&root, &config);
+        let dir = &dirs.index.dir;
         // The freshness check states every content file, and the search
         // does not need its answer until the end: both run at once, and
         // the early answer is dropped if the index turns out stale.
-        let (freshness, early) = stamp::freshness_beside(&root, &config, &dir, || {
-            let opened = index::open(&dir).ok()?;
-            let outcome = query::search(&opened, &request);
-            // Unmapping the index's files here, with the check still
-            // running on the other core, costs a millisecond of TLB
-            // flushes on both; the exit frees them for nothing.
-            std::mem::forget(opened);
-            Some(outcome)
-        });
+        let (freshness, early) =
+            stamp::freshness_beside(&root, &config, dir, || ask(dir, &request));
         let outcome = match early {
-            Some(outcome) if freshness == Freshness::Fresh => outcome,
-            _ => {
-                if freshness != Freshness::Fresh {
-                    if verbosity != Verbosity::Quiet {
-                        eprintln!("Rebuilding the search index: {}.", freshness.reason());
-                    }
-                    crate::build::index(&root, &config)
-                        .map_err(|f| cli::report_failure(&root, &f, "cannot search"))?;
-                }
-                let opened = index::open(&dir).map_err(|e| {
-                    eprintln!("error: {e:#}");
-                    ExitCode::from(1)
-                })?;
-                query::search(&opened, &request)
+            outcome
+                if freshness == Freshness::Fresh && !matches!(outcome, Err(Error::Index(_))) =>
+            {
+                outcome
             }
+            _ => answer_after_update(&root, &config, &dirs, freshness, &request, verbosity)?,
         };
         let outcome = outcome.map_err(|e| match e {
             Error::BadQuery(message) => usage(
@@ -130,8 +121,8 @@ impl SearchArgs {
             ),
             Error::Index(e) => {
                 eprintln!(
-                    "error: cannot search {}: {e}",
-                    diagnostic::display_path(&dir)
+                    "error: the search index in {} cannot be read, even rebuilt: {e}",
+                    diagnostic::display_path(&dirs.index.display)
                 );
                 ExitCode::from(1)
             }
@@ -164,6 +155,23 @@ impl SearchArgs {
                 ),
             ));
         }
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(usage(
+                &Diagnostic::general(format!(
+                    "the query is {} characters long, over the limit of {MAX_QUERY_CHARS}",
+                    query.chars().count()
+                ))
+                .with_hint("search for the few words that matter"),
+            ));
+        }
+        if nesting(&query) > MAX_QUERY_NESTING {
+            return Err(usage(
+                &Diagnostic::general(format!(
+                    "the query nests parentheses more than {MAX_QUERY_NESTING} levels deep"
+                ))
+                .with_hint("remove the extra parentheses"),
+            ));
+        }
         if let Some(category) = &self.category
             && !config.categories.contains_key(category)
         {
@@ -193,6 +201,137 @@ impl SearchArgs {
             limit: self.limit,
             similar: self.similar.clone(),
         })
+    }
+}
+
+/// The longest query, in characters, and the deepest nesting of its
+/// parentheses: tantivy's parser recurses once per level, and a query
+/// thousands of levels deep overflowed the stack.
+const MAX_QUERY_CHARS: usize = 1_000;
+const MAX_QUERY_NESTING: usize = 16;
+
+/// How deep the parentheses of `query` nest.
+fn nesting(query: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0);
+    for c in query.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// How long a search waits for another castor process to finish writing
+/// the index before it answers from the previous one.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Brings a missing, stale or damaged index up to date, then answers.
+/// Another process writing it is waited for a moment; after that the
+/// previous index answers, with a note. An index that cannot be read is
+/// rebuilt anew, once.
+fn answer_after_update(
+    root: &Path,
+    config: &Config,
+    dirs: &guard::Dirs,
+    freshness: Freshness,
+    request: &Request,
+    verbosity: Verbosity,
+) -> Result<Result<query::Outcome, Error>, ExitCode> {
+    let say = |line: String| {
+        if verbosity != Verbosity::Quiet {
+            eprintln!("{line}");
+        }
+    };
+    if freshness != Freshness::Fresh {
+        content::require_dir(root, config).map_err(|d| {
+            cli::print_diagnostics(root, std::slice::from_ref(&d));
+            ExitCode::from(1)
+        })?;
+        match wait_for_lock(dirs)? {
+            Some(lock) => {
+                // The process waited for may have just brought it up to date.
+                let now = stamp::freshness(root, config, &dirs.index.dir);
+                if now != Freshness::Fresh {
+                    say(format!("Rebuilding the search index: {}.", now.reason()));
+                    crate::build::index(root, config, dirs, &lock, false)
+                        .map_err(|f| cli::report_failure(root, &f, "cannot search"))?;
+                }
+            }
+            None if Stamp::read(&dirs.index.dir).is_some() => say(
+                "Note: another castor process is updating the search index; \
+                 these results come from the previous one."
+                    .into(),
+            ),
+            None => {
+                eprintln!(
+                    "error: another castor process is writing the search index of this site\n  \
+                     = help: search again in a moment"
+                );
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    match ask(&dirs.index.dir, request) {
+        Err(Error::Index(e)) => {
+            say(format!(
+                "Rebuilding the search index: it cannot be read ({e})."
+            ));
+            let Some(lock) = wait_for_lock(dirs)? else {
+                eprintln!(
+                    "error: the search index cannot be read ({e}), and another castor process \
+                     is writing it\n  = help: search again in a moment"
+                );
+                return Err(ExitCode::from(2));
+            };
+            crate::build::index(root, config, dirs, &lock, true)
+                .map_err(|f| cli::report_failure(root, &f, "cannot search"))?;
+            Ok(ask(&dirs.index.dir, request))
+        }
+        outcome => Ok(outcome),
+    }
+}
+
+/// Opens the index in `dir` and answers `request`. A damaged index is an
+/// index error, whether tantivy reports it or panics on it (it does on a
+/// truncated segment file): the caller rebuilds it.
+fn ask(dir: &Path, request: &Request) -> Result<query::Outcome, Error> {
+    let damaged = |why: String| Error::Index(tantivy::TantivyError::SystemError(why));
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let answer = std::panic::catch_unwind(|| {
+        let opened = index::open(dir).map_err(|e| damaged(format!("{e:#}")))?;
+        let outcome = query::search(&opened, request);
+        // Unmapping the index's files here, with the freshness check still
+        // running on the other core, costs a millisecond of TLB flushes on
+        // both; the exit frees them for nothing.
+        std::mem::forget(opened);
+        outcome
+    });
+    std::panic::set_hook(report);
+    answer.unwrap_or_else(|_| Err(damaged("a file of the index is damaged".into())))
+}
+
+/// The site's lock, waited for up to [`LOCK_WAIT`]; `None` when another
+/// process still holds it then.
+fn wait_for_lock(dirs: &guard::Dirs) -> Result<Option<guard::Lock>, ExitCode> {
+    let start = Instant::now();
+    loop {
+        match guard::Lock::try_take(&dirs.state) {
+            Ok(lock) => return Ok(Some(lock)),
+            Err(guard::LockError::Busy) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(guard::LockError::Busy) => return Ok(None),
+            Err(guard::LockError::Io(e)) => {
+                eprintln!("error: cannot take the lock of the search index: {e}");
+                return Err(ExitCode::from(2));
+            }
+        }
     }
 }
 

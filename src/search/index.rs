@@ -18,6 +18,7 @@ use super::schema::{self, Fields};
 use super::stamp::Stamp;
 use super::vocabulary::Vocabulary;
 use crate::content::{Advice, Incident};
+use crate::guard;
 use crate::render::{advice_url, incident_url};
 use crate::site::Site;
 
@@ -30,38 +31,21 @@ const BATCH_DOCS: usize = 2_500;
 /// Segments bigger than this are never merged by an update.
 const MERGE_LIMIT_DOCS: usize = 1_000;
 
-/// The index directory of the site under `root`.
-pub fn dir(root: &Path, site_config: &crate::config::Config) -> PathBuf {
-    root.join(&site_config.search.index_dir)
-}
-
 /// Brings the index in `dir` up to date with `site`: in place when the
 /// index there is of this castor's format, anew otherwise. What goes
 /// beside the documents comes after, with [`Indexed::finish`]: a build
-/// counts the site's words beside this.
-pub fn write(dir: &Path, site: &Site) -> anyhow::Result<Indexed> {
-    let current = Stamp::read(dir).is_some_and(|old| old.is_compatible());
+/// counts the site's words beside this. `anew` writes a new index
+/// whatever is there: for one found damaged. `dir` has passed
+/// [`guard::Dirs`].
+pub fn write(dir: &Path, site: &Site, anew: bool) -> anyhow::Result<Indexed> {
+    let current = !anew && Stamp::read(dir).is_some_and(|old| old.is_compatible());
     if current && update(dir, site).is_ok() {
         return Ok(Indexed::InPlace(dir.to_path_buf()));
     }
-    let parent = dir
-        .parent()
-        .context("the search index directory has no parent")?;
-    let name = dir
-        .file_name()
-        .context("the search index directory has no name")?
-        .to_string_lossy();
-    std::fs::create_dir_all(parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    remove_if_present(&staging)?;
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("cannot create {}", staging.display()))?;
+    let staging = guard::create_staging(dir)?;
     fill(&staging, site).with_context(|| format!("cannot write {}", staging.display()))?;
     Ok(Indexed::Staged {
         staging,
-        old,
         dir: dir.to_path_buf(),
     })
 }
@@ -70,11 +54,9 @@ pub fn write(dir: &Path, site: &Site) -> anyhow::Result<Indexed> {
 #[must_use = "an index without its stamp is rebuilt by the next search"]
 pub enum Indexed {
     InPlace(PathBuf),
-    /// A new index, in a staging directory until it is finished; the
-    /// current one is moved to `old` for the swap.
+    /// A new index, in a staging directory until it is finished.
     Staged {
         staging: PathBuf,
-        old: PathBuf,
         dir: PathBuf,
     },
 }
@@ -92,28 +74,37 @@ impl Indexed {
         };
         match self {
             Indexed::InPlace(dir) => beside(&dir),
-            Indexed::Staged { staging, old, dir } => {
+            Indexed::Staged { staging, dir } => {
                 beside(&staging)?;
-                remove_if_present(&old)?;
-                if dir.exists() {
+                if std::fs::symlink_metadata(&dir).is_ok() {
+                    anyhow::ensure!(
+                        is_castors(&dir),
+                        "{} is in the way and was not made by castor (no `{}` file inside); \
+                         remove it by hand or choose another `[search] index_dir`",
+                        dir.display(),
+                        guard::MARKER
+                    );
+                    if !guard::owns(&dir) {
+                        guard::mark(&dir)?;
+                    }
+                    // Moved aside under a staging name, so an interrupted
+                    // removal is cleaned up by the next run.
+                    let old = guard::unused_staging_name(&dir)?;
                     std::fs::rename(&dir, &old)
                         .with_context(|| format!("cannot move {} aside", dir.display()))?;
+                    guard::remove_owned(&old)?;
                 }
                 std::fs::rename(&staging, &dir)
-                    .with_context(|| format!("cannot move the new index to {}", dir.display()))?;
-                remove_if_present(&old)
+                    .with_context(|| format!("cannot move the new index to {}", dir.display()))
             }
         }
     }
 }
 
-fn remove_if_present(dir: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", dir.display()))
-        }
-        _ => Ok(()),
-    }
+/// Whether castor made the index in `dir`: its marker, or for an index of
+/// an earlier castor, which had none, its stamp.
+fn is_castors(dir: &Path) -> bool {
+    guard::owns(dir) || Stamp::read(dir).is_some()
 }
 
 /// One document of the index, before it is built.
@@ -291,6 +282,13 @@ fn incident_document(f: &Fields, incident: &Incident) -> TantivyDocument {
     doc.add_text(f.company_key, incident.company.to_lowercase());
     doc.add_text(f.date, incident.date.iso());
     doc.add_u64(f.year, u64::try_from(incident.date.year).unwrap_or(0));
+    let date = &incident.date;
+    doc.add_u64(
+        f.date_key,
+        u64::try_from(date.year).unwrap_or(0) * 10_000
+            + u64::from(date.month.unwrap_or(0)) * 100
+            + u64::from(date.day.unwrap_or(0)),
+    );
     doc.add_text(f.category, &incident.category);
     add_tags(&mut doc, f, &incident.tags);
     doc.add_text(f.root_cause, &incident.root_cause);

@@ -24,6 +24,8 @@ use super::vocabulary::{Near, Vocabulary};
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
+/// Documents fetched beyond the limit to order ties at the cut by slug.
+const TIE_SLACK: usize = 10;
 /// How many closest terms a search without results offers.
 const SUGGESTIONS: usize = 3;
 
@@ -270,9 +272,25 @@ fn run(
     highlight: &dyn Query,
     request: &Request,
 ) -> Result<Vec<Hit>, Error> {
+    // Ties in score go to the newer incident, then to the slug first in
+    // order, never to the order of the index's segments. The date is a
+    // fast field; the slug is read from the stored documents, so a few
+    // more than asked for are fetched to settle ties at the cut.
+    let limit = request.limit.max(1);
     let top = searcher.search(
         &*query,
-        &TopDocs::with_limit(request.limit.max(1)).order_by_score(),
+        &TopDocs::with_limit(limit + TIE_SLACK).tweak_score(
+            move |segment: &tantivy::SegmentReader| {
+                let date = segment
+                    .fast_fields()
+                    .u64("date_key")
+                    .ok()
+                    .map(|column| column.first_or_default_col(0));
+                move |doc: tantivy::DocId, score: tantivy::Score| {
+                    (score, date.as_ref().map_or(0, |column| column.get_val(doc)))
+                }
+            },
+        ),
     )?;
     let mut generators = Vec::new();
     for field in [f.body, f.root_cause, f.title] {
@@ -280,12 +298,29 @@ fn run(
         generator.set_max_num_chars(SNIPPET_CHARS);
         generators.push(generator);
     }
-    top.into_iter()
-        .map(|(score, address)| {
+    let mut found = top
+        .into_iter()
+        .map(|((score, date), address)| {
             let doc: TantivyDocument = searcher.doc(address)?;
-            Ok(hit(f, score, &doc, &generators))
+            Ok((score, date, doc))
         })
-        .collect()
+        .collect::<Result<Vec<_>, Error>>()?;
+    let slug = |doc: &TantivyDocument| {
+        doc.get_first(f.slug)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    found.sort_by(|(s1, d1, doc1), (s2, d2, doc2)| {
+        s2.total_cmp(s1)
+            .then(d2.cmp(d1))
+            .then_with(|| slug(doc1).cmp(&slug(doc2)))
+    });
+    found.truncate(limit);
+    Ok(found
+        .into_iter()
+        .map(|(score, _, doc)| hit(f, score, &doc, &generators))
+        .collect())
 }
 
 fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGenerator]) -> Hit {

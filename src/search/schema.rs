@@ -11,7 +11,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are filled changes, so an
 /// index written by another castor is rebuilt instead of misread.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 const TOKENIZER: &str = super::stem::NAME;
 
@@ -25,6 +25,9 @@ pub struct Fields {
     /// The company as a raw, lowercased term for `--company`.
     pub company_key: Field,
     pub date: Field,
+    /// The date as `YYYYMMDD` (unknown parts 0), for ordering results of
+    /// equal score the same way whatever the index's history.
+    pub date_key: Field,
     pub year: Field,
     pub category: Field,
     pub tags: Field,
@@ -76,6 +79,7 @@ pub fn build() -> (Schema, Fields) {
         company: b.add_text_field("company", text.clone()),
         company_key: b.add_text_field("company_key", STRING),
         date: b.add_text_field("date", STORED),
+        date_key: b.add_u64_field("date_key", FAST),
         year: b.add_u64_field("year", INDEXED | STORED | FAST),
         category: b.add_text_field("category", STRING | STORED),
         tags: b.add_text_field("tags", text.clone()),
@@ -101,6 +105,7 @@ pub fn fields_of(schema: &Schema) -> Option<Fields> {
         company: f("company")?,
         company_key: f("company_key")?,
         date: f("date")?,
+        date_key: f("date_key")?,
         year: f("year")?,
         category: f("category")?,
         tags: f("tags")?,

@@ -100,7 +100,7 @@ impl Stamp {
 
     pub fn write(&self, index_dir: &Path) -> std::io::Result<()> {
         let json = serde_json::to_string(self).map_err(std::io::Error::other)?;
-        std::fs::write(index_dir.join(FILE_NAME), json)
+        crate::guard::write_atomically(&index_dir.join(FILE_NAME), json.as_bytes())
     }
 }
 
@@ -290,6 +290,8 @@ fn quick_hash(dir: &Path, name: &OsStr, file: &sys::File) -> u64 {
     let mut h = file_hasher(dir, name);
     h.write(&file.len.to_le_bytes());
     h.write(&file.modified.to_le_bytes());
+    h.write(&file.changed.to_le_bytes());
+    h.write(&file.inode.to_le_bytes());
     h.0.digest()
 }
 
@@ -421,10 +423,7 @@ mod sys {
     use std::path::{Path, PathBuf};
 
     /// What the quick fingerprint takes of a regular file.
-    pub struct File {
-        pub len: u64,
-        pub modified: u128,
-    }
+    pub use crate::content::FileVersion as File;
 
     /// A directory whose files are stated by name. On Unix it is opened,
     /// so a file is looked up by its name alone, not by its whole path
@@ -465,11 +464,14 @@ mod sys {
                 if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
                     return None;
                 }
-                let secs = i128::from(st.st_mtime);
-                let modified = secs * 1_000_000_000 + i128::from(st.st_mtime_nsec);
+                let nanos = |secs: i64, nsec: i64| {
+                    u128::try_from(i128::from(secs) * 1_000_000_000 + i128::from(nsec)).unwrap_or(0)
+                };
                 return Some(File {
                     len: u64::try_from(st.st_size).unwrap_or(0),
-                    modified: u128::try_from(modified).unwrap_or(0),
+                    modified: nanos(st.st_mtime as i64, st.st_mtime_nsec as i64),
+                    changed: nanos(st.st_ctime as i64, st.st_ctime_nsec as i64),
+                    inode: st.st_ino as u64,
                 });
             }
             stat_path(&self.path.join(name))
@@ -478,10 +480,7 @@ mod sys {
 
     fn stat_path(path: &Path) -> Option<File> {
         let meta = std::fs::metadata(path).ok()?;
-        meta.is_file().then(|| File {
-            len: meta.len(),
-            modified: meta.modified().map_or(0, super::nanos),
-        })
+        meta.is_file().then(|| File::of(&meta))
     }
 }
 

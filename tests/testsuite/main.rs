@@ -14,5 +14,6 @@ mod insight_browser;
 mod knowledge_base;
 mod links;
 mod output_safety;
+mod reliability;
 mod search;
 mod serve;

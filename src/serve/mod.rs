@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use clap::Args;
 use notify::RecursiveMode;
-use tiny_http::{Header, Method, Request, Response, Server};
+
+use http::Response;
 
 use crate::build::{self, Failure, Loaded};
 use crate::cli::{Verbosity, find_root};
@@ -26,6 +27,8 @@ use crate::content::Cache;
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, Renderer};
 use crate::timings::Timings;
+
+mod http;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -96,10 +99,12 @@ impl ServeArgs {
         let state = Arc::new(RwLock::new(State::default()));
         // Seeded from the last build's cache, so a first load of a large
         // site parses only what changed since.
-        let cache = Arc::new(Cache::read(&root.join(build::CACHE_DIR)));
+        let cache = Arc::new(Cache::read(
+            &root.join(crate::guard::STATE_DIR).join(crate::guard::CACHE),
+        ));
         rebuild(&root, &state, &cache, verbosity);
-        let server = match Server::http((self.interface, self.port)) {
-            Ok(server) => server,
+        let listener = match std::net::TcpListener::bind((self.interface, self.port)) {
+            Ok(listener) => listener,
             Err(e) => {
                 eprintln!(
                     "error: cannot listen on {}:{}: {e}",
@@ -108,9 +113,12 @@ impl ServeArgs {
                 return ExitCode::from(2);
             }
         };
-        let Some(addr) = server.server_addr().to_ip() else {
-            eprintln!("error: the server has no IP address");
-            return ExitCode::from(2);
+        let addr = match listener.local_addr() {
+            Ok(addr) => addr,
+            Err(e) => {
+                eprintln!("error: the server has no address: {e}");
+                return ExitCode::from(2);
+            }
         };
         let url = format!("http://{addr}/");
         // Watching before saying where to look: an edit made as soon as
@@ -128,11 +136,9 @@ impl ServeArgs {
         {
             eprintln!("warning: cannot open a browser: {e}");
         }
-        for request in server.incoming_requests() {
-            let response = respond(&state, request.method(), request.url());
-            // A client that went away is no reason to stop serving.
-            let _ = send(request, response);
-        }
+        http::serve(listener, move |request| {
+            send(respond(&state, &request.method, &request.target))
+        });
         ExitCode::SUCCESS
     }
 }
@@ -168,7 +174,7 @@ fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosi
         Err(failure) => {
             let diagnostics = match &failure {
                 Failure::Content(d) | Failure::Config(d) => d.clone(),
-                Failure::Io(e) => vec![Diagnostic::general(format!("{e:#}"))],
+                Failure::Io(e) | Failure::Partial(e) => vec![Diagnostic::general(format!("{e:#}"))],
             };
             crate::cli::report_failure(root, &failure, "still serving the last good site");
             state.error = Some(
@@ -271,8 +277,8 @@ fn reply(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> R
     }
 }
 
-fn respond(state: &RwLock<State>, method: &Method, url: &str) -> Reply {
-    if !matches!(method, Method::Get | Method::Head) {
+fn respond(state: &RwLock<State>, method: &str, url: &str) -> Reply {
+    if !matches!(method, "GET" | "HEAD") {
         return reply(
             405,
             "text/plain; charset=utf-8",
@@ -408,8 +414,7 @@ fn decorate(page: &[u8], error: Option<&str>, generation: u64) -> Vec<u8> {
     html.into_bytes()
 }
 
-fn send(request: Request, reply: Reply) -> std::io::Result<()> {
-    let mut response = Response::from_data(reply.body).with_status_code(reply.status);
+fn send(reply: Reply) -> Response {
     let mut headers = vec![
         ("Content-Type", reply.content_type.to_string()),
         ("Cache-Control", "no-store".into()),
@@ -420,12 +425,11 @@ fn send(request: Request, reply: Reply) -> std::io::Result<()> {
     if let Some(location) = reply.location {
         headers.push(("Location", location));
     }
-    for (name, value) in headers {
-        if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(header);
-        }
+    Response {
+        status: reply.status,
+        headers,
+        body: reply.body,
     }
-    request.respond(response)
 }
 
 #[cfg(test)]
