@@ -27,12 +27,12 @@ fn the_shipped_content_keeps_its_link_rules() {
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     let site = loaded.site;
     assert!(
-        site.incidents.len() >= 20,
+        site.incidents.len() >= 60,
         "{} incidents",
         site.incidents.len()
     );
     assert!(
-        (10..=14).contains(&site.advice.len()),
+        (10..=40).contains(&site.advice.len()),
         "{} advice pages",
         site.advice.len()
     );
@@ -51,10 +51,21 @@ fn the_shipped_content_keeps_its_link_rules() {
         assert!(incident.impact.is_some(), "{} has no impact", incident.slug);
         assert!(!incident.tags.is_empty(), "{} has no tags", incident.slug);
         assert!(
-            (300..=900).contains(&incident.body.words),
+            (250..=900).contains(&incident.body.words),
             "{} has {} words",
             incident.slug,
             incident.body.words
+        );
+        // The primary source comes first, and it is a web address.
+        let first = incident
+            .sources
+            .first()
+            .unwrap_or_else(|| panic!("{} has no source", incident.slug));
+        assert!(
+            first.url.starts_with("https://") || first.url.starts_with("http://"),
+            "{}: the first source `{}` is not an http(s) URL",
+            incident.slug,
+            first.url
         );
         for section in ["summary", "what-went-wrong", "how-it-was-fixed", "lessons"] {
             assert!(
@@ -102,4 +113,55 @@ fn the_shipped_content_keeps_its_link_rules() {
             pair.1
         );
     }
+}
+
+/// The strict-mode script of the scripting advice runs, and its dry run
+/// prints each command on one line: with `IFS=$'\n\t'`, `echo "$*"` would
+/// put every argument on a line of its own.
+#[test]
+fn the_strict_script_prints_each_dry_run_command_on_one_line() {
+    let page = std::fs::read_to_string(repo().join("content/advice/small-strict-scripts.md"))
+        .expect("the scripting advice page");
+    let script = bash_blocks(&page)
+        .into_iter()
+        .find(|block| block.contains("DRY_RUN"))
+        .expect("a ```bash block with the dry-run script");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deploy.sh");
+    std::fs::write(&path, &script).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(&path)
+        .args(["alpha.example", "beta.example"])
+        .current_dir(dir.path())
+        .env("DRY_RUN", "1")
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the script failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per host expected:\n{stdout}");
+    for (line, host) in lines.iter().zip(["alpha.example", "beta.example"]) {
+        assert!(line.starts_with("DRY RUN:"), "not a dry-run line: {line}");
+        assert!(
+            line.contains("rsync") && line.contains(&format!("deploy@{host}:/opt/app/")),
+            "the command is not on one line:\n{stdout}"
+        );
+    }
+}
+
+/// The bodies of the fenced ```bash blocks of a Markdown page.
+fn bash_blocks(page: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut lines = page.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "```bash" {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+            blocks.push(body.join("\n") + "\n");
+        }
+    }
+    blocks
 }
