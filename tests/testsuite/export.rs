@@ -65,22 +65,16 @@ fn json_export_holds_every_front_matter_field_and_is_the_sites_incidents_json() 
     let incidents = document["incidents"].as_array().unwrap();
     let files = front_matters(kb.root());
     assert_eq!(incidents.len(), files.len());
-    assert_eq!(incidents.len(), 20);
 
-    // Newest first, as the site lists them.
-    let firsts: Vec<&str> = incidents
+    // Newest first, as the site lists them; a date known only to the
+    // month or year comes after the days of that month or year.
+    let dates: Vec<&str> = incidents
         .iter()
-        .take(3)
-        .map(|i| i["slug"].as_str().unwrap())
+        .map(|i| i["date"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        firsts,
-        [
-            "2022-06-21-cloudflare-19-data-centers",
-            "2022-01-13-firefox-http3-infinite-loop",
-            "2022-zookeeper-gc-pause-blast-effect"
-        ]
-    );
+    for pair in dates.windows(2) {
+        assert!(pair[0] >= pair[1], "{} before {}", pair[0], pair[1]);
+    }
 
     let book = std::fs::read_to_string(kb.root().join("book.toml")).unwrap();
     let base_url = book
@@ -182,13 +176,14 @@ fn drafts_are_exported_only_when_asked() {
             .map(|i| i["slug"].as_str().unwrap().to_string())
             .collect()
     };
+    let shipped = front_matters(kb.root()).len() - 1;
     let without = json_export(&kb, &[]);
-    assert_eq!(without["incidents"].as_array().unwrap().len(), 20);
+    assert_eq!(without["incidents"].as_array().unwrap().len(), shipped);
     assert!(!slugs(&without).contains(&slug.to_string()));
 
     let with = json_export(&kb, &["--drafts"]);
     let incidents = with["incidents"].as_array().unwrap();
-    assert_eq!(incidents.len(), 21);
+    assert_eq!(incidents.len(), shipped + 1);
     let exported = incidents.iter().find(|i| i["slug"] == slug).unwrap();
     assert_eq!(exported["draft"], true);
     assert_eq!(exported["date"], "2023-05-06");
