@@ -8,8 +8,9 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
+use crate::output::OutputFile;
 use crate::progress::Progress;
-use crate::render::{self, OutputFile, Renderer, Stop};
+use crate::render::{self, Extra, Renderer, Stop};
 use crate::search::{self, Stamp};
 use crate::site::{self, Site};
 use crate::timings::Timings;
@@ -232,30 +233,24 @@ fn render_site(
         // The cache only saves time: a build that cannot keep it is still
         // a good build, and the next one parses everything again.
         scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
-        // Both stages are parallel inside; joined, each fills the cores
-        // the other leaves idle at its end.
-        let (files, browser) = rayon::join(
-            || {
-                timings.time("render", || {
-                    Renderer::new(Arc::clone(site), Arc::new(theme))
-                        .each(&|file| writer.offer(file))
-                })
-            },
-            || {
-                timings.time("browser index", || {
-                    let (files, vocabulary) = search::browser::index(site);
-                    // Only fails when the index thread is gone, which its
-                    // own error reports.
-                    let _ = words.send(vocabulary);
-                    files
-                })
-            },
-        );
-        let files = files.and_then(|mut files| {
-            for file in browser {
-                files.extend(writer.offer(file).map_err(Stop::Keep)?);
-            }
-            Ok(files)
+        // The export and the browser search index are made by the
+        // renderer's pool too, as jobs beside the pages.
+        let browser = Extra::new(search::browser::DIR, |site: &Site| {
+            timings.time("browser index", || {
+                let (files, vocabulary) = search::browser::index(site);
+                // Only fails when the index thread is gone, which its own
+                // error reports.
+                let _ = words.send(vocabulary);
+                files
+            })
+        });
+        let files = timings.time("render", || {
+            Renderer::new(
+                Arc::clone(site),
+                Arc::new(theme),
+                vec![export_file(), browser],
+            )
+            .each(&|file| writer.offer(file))
         });
         (files, indexed.join())
     });
@@ -272,6 +267,50 @@ fn render_site(
         advice: site.advice.len(),
         cache: cache.used(),
         warnings: diagnostics,
+    })
+}
+
+/// Every problem of the site under `root`, errors and warnings, sorted.
+/// Drafts are checked too: a contributor's unfinished entry is still theirs
+/// to fix.
+pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Failure> {
+    let config = Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
+    guard::Dirs::resolve(root, &config, None)
+        .map_err(|d| Failure::Config(vec![d]))?
+        .clean_leftovers();
+    let theme =
+        render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
+    let loaded = load_all(root, config, true);
+    let mut diagnostics = loaded.diagnostics;
+    let today = chrono::Local::now().date_naive();
+    diagnostics.extend(crate::lint::lint(&loaded.site, today));
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        // Rendering in memory finds the template errors a build would.
+        let renderer = Renderer::new(Arc::new(loaded.site), Arc::new(theme), extras());
+        if let Err(d) = renderer.all() {
+            diagnostics.push(d);
+        }
+    }
+    crate::diagnostic::sort(&mut diagnostics);
+    Ok(diagnostics)
+}
+
+/// What the renderer makes beside the pages: the export and the browser
+/// search index. (`build` makes the index itself, to keep its words.)
+pub fn extras() -> Vec<Extra<'static>> {
+    vec![
+        export_file(),
+        Extra::new(search::browser::DIR, search::browser::files),
+    ]
+}
+
+/// `/incidents.json`, the document `castor export` prints.
+fn export_file() -> Extra<'static> {
+    Extra::new(crate::urls::SITE_DATA, |site: &Site| {
+        vec![OutputFile {
+            path: crate::urls::SITE_DATA.into(),
+            bytes: crate::export::json(site).into_bytes(),
+        }]
     })
 }
 

@@ -200,7 +200,7 @@ impl Config {
         let path = root.join(FILE_NAME);
         // A regular file of sane size: a book.toml linked to a pipe or a
         // device would hang or fill memory.
-        match crate::guard::read_regular(&path, MAX_BYTES) {
+        match crate::text::read_regular(&path, MAX_BYTES) {
             Ok(text) => Config::parse(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(Diagnostic::error(
@@ -260,7 +260,7 @@ impl Config {
     /// Where `key = ...` stands in the site's book.toml, for errors about a
     /// setting's value found after parsing.
     pub fn key_position(root: &Path, key: &str) -> Option<Pos> {
-        let text = crate::guard::read_regular(&root.join(FILE_NAME), MAX_BYTES).ok()?;
+        let text = crate::text::read_regular(&root.join(FILE_NAME), MAX_BYTES).ok()?;
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim_start();

@@ -210,44 +210,6 @@ fn window(line: &str, col: usize) -> (String, usize) {
     (shown, col)
 }
 
-/// Reads the files diagnostics point at, to show their lines, and only
-/// those a site is made of: book.toml, and regular files inside the
-/// content or themes directory, under the size limit of content. A file
-/// the loader refused (a link out of the site to `.env` or
-/// `/proc/self/environ`, a named pipe, a device) is never opened: its
-/// diagnostic is printed without a source line.
-pub struct Sources {
-    root: PathBuf,
-    allowed: Vec<PathBuf>,
-}
-
-impl Sources {
-    pub fn new(root: &Path) -> Sources {
-        let config = crate::config::Config::load(root).unwrap_or_default();
-        let root = crate::guard::canonical(root);
-        Sources {
-            allowed: vec![
-                crate::guard::canonical(&root.join(&config.build.content)),
-                crate::guard::canonical(&root.join("themes")),
-            ],
-            root,
-        }
-    }
-
-    /// The text of the file at `path` (relative to the site root), if it
-    /// may be shown.
-    pub fn read(&self, path: &Path) -> Option<String> {
-        let given = self.root.join(path);
-        let is_config = path == Path::new(crate::config::FILE_NAME)
-            && std::fs::symlink_metadata(&given).is_ok_and(|m| m.is_file());
-        let real = crate::guard::canonical(&given);
-        if !is_config && !self.allowed.iter().any(|dir| real.starts_with(dir)) {
-            return None;
-        }
-        crate::guard::read_regular(&real, crate::content::MAX_FILE_BYTES).ok()
-    }
-}
-
 /// A path as users type it: forward slashes on every platform.
 pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")

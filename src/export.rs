@@ -1,4 +1,4 @@
-//! `castor export --format json|csv`: every incident's front matter, its
+//! The exported document (`castor export --format json|csv`): every incident's front matter, its
 //! page's absolute URL and the advice it cites, for other tools. The JSON
 //! document is also the site's `/incidents.json`, written by `castor build`.
 //!
@@ -9,76 +9,15 @@
 //! (items are single lines, and a cell may hold line breaks, which
 //! spreadsheets show as they are).
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::ExitCode;
-
-use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
-use crate::build::{self, Loaded};
-use crate::cli::{find_site, report_failure};
 use crate::content::Source;
 use crate::content::frontmatter::field_names;
-use crate::render::{OutputFile, absolute, advice_url, incident_url};
 use crate::site::Site;
+use crate::urls::absolute;
 
 /// The version of the exported document's shape.
 pub const VERSION: u32 = 1;
-
-/// Where `castor build` writes the JSON document in the site.
-pub const SITE_FILE: &str = "incidents.json";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// One JSON object: `{"version": 1, "incidents": [...]}`.
-    Json,
-    /// A header line, then a row per incident.
-    Csv,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// The format written to standard output.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
-    /// Include incidents marked `draft: true`.
-    #[arg(long)]
-    pub drafts: bool,
-    /// The site's root directory (default: the nearest directory upward holding book.toml).
-    #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
-}
-
-impl ExportArgs {
-    pub fn run(self) -> ExitCode {
-        let (root, config) = match find_site(self.root.as_deref()) {
-            Ok(site) => site,
-            Err(code) => return code,
-        };
-        let Loaded { site, .. } = match build::load(&root, config, self.drafts) {
-            Ok(loaded) => loaded,
-            Err(failure) => return report_failure(&root, &failure, "nothing was exported"),
-        };
-        let text = match self.format {
-            Format::Json => json(&site),
-            Format::Csv => match csv(&site) {
-                Ok(text) => text,
-                Err(e) => {
-                    eprintln!("error: cannot write the CSV: {e}");
-                    return ExitCode::from(1);
-                }
-            },
-        };
-        match std::io::stdout().lock().write_all(text.as_bytes()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: cannot write to standard output: {e}");
-                ExitCode::from(1)
-            }
-        }
-    }
-}
 
 /// The exported document.
 #[derive(Serialize)]
@@ -133,9 +72,10 @@ fn exported(site: &Site) -> Vec<Exported<'_>> {
     site.incidents
         .iter()
         .zip(&site.links)
-        .map(|(i, links)| Exported {
+        .zip(&site.incident_urls)
+        .map(|((i, links), url)| Exported {
             slug: &i.slug,
-            url: absolute(base, &incident_url(&i.slug)),
+            url: absolute(base, url),
             title: &i.title,
             company: &i.company,
             date: i.date.iso(),
@@ -154,7 +94,7 @@ fn exported(site: &Site) -> Vec<Exported<'_>> {
                     AdviceLink {
                         slug: &advice.slug,
                         title: &advice.title,
-                        url: absolute(base, &advice_url(&advice.slug)),
+                        url: absolute(base, &site.advice_urls[a]),
                     }
                 })
                 .collect(),
@@ -182,14 +122,6 @@ pub fn json(site: &Site) -> String {
     let mut text = serde_json::to_string_pretty(&document).expect("plain data serializes");
     text.push('\n');
     text
-}
-
-/// `/incidents.json`: the same document as `castor export --format json`.
-pub fn site_file(site: &Site) -> OutputFile {
-    OutputFile {
-        path: SITE_FILE.into(),
-        bytes: json(site).into_bytes(),
-    }
 }
 
 /// A CSV row: the JSON's fields, lists one item a line; sources by URL and

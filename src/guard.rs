@@ -376,6 +376,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Writes a new file; an existing one is never overwritten, even one that
+/// appears between a check and the write. A write that fails half-way
+/// removes the file, so nothing half-written is left.
+pub fn create_new_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = File::options().write(true).create_new(true).open(path)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).inspect_err(|_| {
+        let _ = fs::remove_file(path);
+    })
+}
+
 /// Holds the build lock of a site until dropped.
 #[derive(Debug)]
 pub struct Lock {
@@ -424,28 +434,6 @@ impl Lock {
             ),
         })
     }
-}
-
-/// The size of a file that castor reads to show it (a source line under a
-/// diagnostic) or to parse it (book.toml): only a regular file, never a
-/// pipe or a device, and never more than `limit` bytes.
-pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<String> {
-    let meta = fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    if meta.len() > limit {
-        return Err(std::io::Error::other(format!(
-            "{} bytes, over the limit of {limit}",
-            meta.len()
-        )));
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(
-        &mut std::io::Read::take(File::open(path)?, limit),
-        &mut text,
-    )?;
-    Ok(text)
 }
 
 #[cfg(test)]

@@ -16,7 +16,13 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::guard::{self, MARKER, Target};
-use crate::render::OutputFile;
+
+/// A file of the finished site, by path relative to the output directory.
+#[derive(Debug)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
 
 /// Checks, before rendering, that the output may be replaced.
 pub fn check_replaceable(target: &Target, force: bool) -> Result<(), Diagnostic> {

@@ -11,7 +11,7 @@ use pulldown_cmark::{
 
 use crate::diagnostic::Pos;
 use crate::highlight;
-use crate::slug;
+use crate::{slug, urls};
 
 /// What a Markdown body became.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -36,17 +36,6 @@ pub enum Section {
     Pages,
 }
 
-impl Section {
-    /// The URL path prefix of the section's pages, relative to the site root.
-    pub fn url_dir(self) -> &'static str {
-        match self {
-            Section::Incidents => "incidents/",
-            Section::Advice => "advice/",
-            Section::Pages => "",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InternalLink {
     pub section: Section,
@@ -65,8 +54,6 @@ pub struct BodyProblem {
 
 /// How to render one body.
 pub struct RenderOptions {
-    /// `../` repeated as deep as the page sits below the site root.
-    pub root: String,
     pub allow_raw_html: bool,
     /// The file line the body starts on, so positions count from the file's top.
     pub first_line: usize,
@@ -152,13 +139,8 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 title,
                 id,
             }) => {
-                let dest_url = rewrite_url(
-                    dest_url,
-                    options,
-                    || pos_of(range.start),
-                    &mut body,
-                    &mut problems,
-                );
+                let dest_url =
+                    rewrite_url(dest_url, || pos_of(range.start), &mut body, &mut problems);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -172,13 +154,8 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 title,
                 id,
             }) => {
-                let dest_url = rewrite_url(
-                    dest_url,
-                    options,
-                    || pos_of(range.start),
-                    &mut body,
-                    &mut problems,
-                );
+                let dest_url =
+                    rewrite_url(dest_url, || pos_of(range.start), &mut body, &mut problems);
                 Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -353,7 +330,6 @@ pub(crate) fn escape(text: &str) -> String {
 /// lines up to every link would cost time quadratic in a body's length.
 fn rewrite_url<'a>(
     url: CowStr<'a>,
-    options: &RenderOptions,
     pos: impl Fn() -> Pos,
     body: &mut Body,
     problems: &mut Vec<BodyProblem>,
@@ -361,11 +337,15 @@ fn rewrite_url<'a>(
     if let Some(target) = url.strip_prefix("@/") {
         return match parse_internal(target) {
             Some((section, slug, anchor)) => {
+                // Resolved for the page that shows the body, at render time.
                 let href = format!(
-                    "{}{}{}/{}",
-                    options.root,
-                    section.url_dir(),
-                    slug,
+                    "{}{}{}",
+                    urls::ROOT_MARK,
+                    match section {
+                        Section::Incidents => urls::incident(&slug),
+                        Section::Advice => urls::advice(&slug),
+                        Section::Pages => urls::page(&slug),
+                    },
                     anchor.as_ref().map(|a| format!("#{a}")).unwrap_or_default()
                 );
                 body.links.push(InternalLink {
@@ -545,7 +525,6 @@ mod tests {
         render(
             source,
             &RenderOptions {
-                root: "../../".into(),
                 allow_raw_html,
                 first_line: 10,
             },
@@ -553,18 +532,21 @@ mod tests {
     }
 
     #[test]
-    fn resolves_internal_links_relative_to_the_page() {
+    fn marks_internal_links_to_resolve_for_the_showing_page() {
         let (body, problems) = render_at(
             "See [fb](@/incidents/2021-10-04-facebook-bgp.md#timeline).\n",
             false,
         );
         assert!(problems.is_empty());
+        let html = urls::resolve(&body.html, "../../");
         assert!(
-            body.html
-                .contains(r#"href="../../incidents/2021-10-04-facebook-bgp/#timeline""#),
-            "{}",
-            body.html
+            html.contains(r#"href="../../incidents/2021-10-04-facebook-bgp/#timeline""#),
+            "{html}"
         );
+        // The mark survives the sanitizer, which a body with raw HTML
+        // goes through.
+        let (raw, _) = render_at("<b>x</b> [fb](@/advice/a.md)\n", false);
+        assert!(urls::resolve(&raw.html, "../").contains(r#"href="../advice/a/""#), "{}", raw.html);
         assert_eq!(body.links[0].slug, "2021-10-04-facebook-bgp");
         assert_eq!(body.links[0].pos, Pos::new(10, 5));
     }

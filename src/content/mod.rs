@@ -6,6 +6,7 @@
 
 mod cache;
 pub mod date;
+pub mod draft;
 pub mod frontmatter;
 pub mod markdown;
 mod validate;
@@ -58,6 +59,23 @@ struct Found {
     path: PathBuf,
     section: Section,
     slug: String,
+}
+
+/// What a searchable document is. The site's search, `castor search
+/// --kind` and `castor new` name it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Incident,
+    Advice,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Incident => "incident",
+            Kind::Advice => "advice",
+        }
+    }
 }
 
 /// The content directory of the site under `root`, or the error a

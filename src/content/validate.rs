@@ -212,14 +212,9 @@ pub fn document(
         diagnostics: Vec::new(),
         misspelled: Vec::new(),
     };
-    let depth = match section {
-        Section::Pages => 1,
-        Section::Incidents | Section::Advice => 2,
-    };
     let (body, problems) = markdown::render(
         split.body,
         &markdown::RenderOptions {
-            root: "../".repeat(depth),
             allow_raw_html: options.config.markdown.allow_raw_html,
             first_line: split.body_line,
         },

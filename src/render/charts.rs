@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::content::date::format_duration;
 use crate::content::markdown::escape;
-use crate::search::cut_at_word;
+use crate::text::cut_at_word;
 
 /// Category colours cycle through this many CSS custom properties,
 /// `--cat-0` to `--cat-11` in style.css.

@@ -4,9 +4,8 @@
 
 use serde::Serialize;
 
-use crate::content::Incident;
-use crate::render::context::{absolute, incident_url};
 use crate::site::Site;
+use crate::urls;
 
 #[derive(Serialize)]
 pub struct Citation {
@@ -17,8 +16,10 @@ pub struct Citation {
 }
 
 impl Citation {
-    pub fn of(site: &Site, incident: &Incident) -> Citation {
-        let permalink = absolute(&site.config.site.base_url, &incident_url(&incident.slug));
+    /// The citation of the site's incident `i`.
+    pub fn of(site: &Site, i: usize) -> Citation {
+        let incident = &site.incidents[i];
+        let permalink = urls::absolute(&site.config.site.base_url, &site.incident_urls[i]);
         // Validation guarantees a source: the original post-mortem first.
         let original = incident
             .sources

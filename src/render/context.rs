@@ -8,7 +8,8 @@ use tera::Value;
 
 use crate::content::date::format_duration;
 use crate::content::{Incident, Source};
-use crate::site::{Site, Taxonomy, Term};
+use crate::site::{Site, Taxonomy};
+use crate::urls;
 
 /// A link as templates use it: `{{ root }}{{ link.url }}`.
 #[derive(Serialize)]
@@ -37,23 +38,11 @@ struct Card<'a> {
     tags: Vec<Link<'a>>,
 }
 
-pub fn incident_url(slug: &str) -> String {
-    format!("incidents/{slug}/")
-}
-
-pub fn advice_url(slug: &str) -> String {
-    format!("advice/{slug}/")
-}
-
-pub fn term_url(taxonomy: Taxonomy, term: &Term) -> String {
-    format!("{}/{}/", taxonomy.dir(), term.slug)
-}
-
 fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
     let term = &site.terms(taxonomy)[t];
     Link {
         name: &term.name,
-        url: term_url(taxonomy, term),
+        url: term.url.clone(),
     }
 }
 
@@ -104,7 +93,7 @@ fn card(site: &Site, i: usize) -> Value {
     Value::from_serializable(&Card {
         slug: &incident.slug,
         title: &incident.title,
-        url: incident_url(&incident.slug),
+        url: site.incident_urls[i].clone(),
         company: term_link(site, Taxonomy::Company, links.company),
         date: incident.date.iso(),
         date_human: incident.date.human(),
@@ -141,11 +130,13 @@ pub struct IncidentDetail<'a> {
     pub also_affected: &'a [String],
     pub draft: bool,
     pub words: usize,
-    pub body: &'a str,
+    pub body: std::borrow::Cow<'a, str>,
 }
 
 impl<'a> IncidentDetail<'a> {
-    pub fn of(incident: &'a Incident) -> IncidentDetail<'a> {
+    /// The details of `incident`, for its page, whose way to the site
+    /// root is `root`.
+    pub fn of(incident: &'a Incident, root: &str) -> IncidentDetail<'a> {
         IncidentDetail {
             root_cause: &incident.root_cause,
             lessons: &incident.lessons,
@@ -162,7 +153,7 @@ impl<'a> IncidentDetail<'a> {
             also_affected: &incident.also_affected,
             draft: incident.draft,
             words: incident.body.words,
-            body: &incident.body.html,
+            body: urls::resolve(&incident.body.html, root),
         }
     }
 }
@@ -180,9 +171,10 @@ pub fn advice_items(site: &Site) -> Vec<AdviceItem<'_>> {
     site.advice
         .iter()
         .zip(&site.cited_by)
-        .map(|(a, cited)| AdviceItem {
+        .zip(&site.advice_urls)
+        .map(|((a, cited), url)| AdviceItem {
             title: &a.title,
-            url: advice_url(&a.slug),
+            url: url.clone(),
             summary: &a.summary,
             cited: cited.len(),
         })
@@ -203,14 +195,9 @@ pub fn term_items(site: &Site, taxonomy: Taxonomy) -> Vec<TermItem<'_>> {
         .iter()
         .map(|t| TermItem {
             name: &t.name,
-            url: term_url(taxonomy, t),
+            url: t.url.clone(),
             description: &t.description,
             count: t.incidents.len(),
         })
         .collect()
-}
-
-/// The absolute URL of a site path, for the feed and the sitemap.
-pub fn absolute(base_url: &str, path: &str) -> String {
-    format!("{}/{}", base_url.trim_end_matches('/'), path)
 }

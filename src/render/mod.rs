@@ -17,33 +17,65 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, display_path};
+use crate::output::OutputFile;
 use crate::site::{Site, Taxonomy};
-use context::{Cards, Link, advice_items, term_items, term_url};
+use crate::urls::{self, absolute, file_path, root_of};
+use context::{Cards, Link, advice_items, term_items};
 
-pub use context::{absolute, advice_url, incident_url};
 pub use theme::Theme;
 
-/// A file of the finished site, by path relative to the output directory.
-#[derive(Debug)]
-pub struct OutputFile {
+/// How an [`Extra`] makes its files.
+type Make<'a> = Box<dyn Fn(&Site) -> Vec<OutputFile> + Send + Sync + 'a>;
+
+/// Files that another stage makes from the whole site at once (the
+/// export, the browser search index), rendered as a job like the pages.
+pub struct Extra<'a> {
+    /// Where its files go: one file, or a directory.
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
+    make: Make<'a>,
+    /// Made once when asked for file by file (by `castor serve`).
+    made: OnceLock<Vec<OutputFile>>,
+}
+
+impl<'a> Extra<'a> {
+    pub fn new(
+        path: impl Into<PathBuf>,
+        make: impl Fn(&Site) -> Vec<OutputFile> + Send + Sync + 'a,
+    ) -> Extra<'a> {
+        Extra {
+            path: path.into(),
+            make: Box::new(make),
+            made: OnceLock::new(),
+        }
+    }
 }
 
 /// How many incidents the feed and the home page carry.
 const FEED_ENTRIES: usize = 50;
 const HOME_LATEST: usize = 10;
 
-/// One page to render.
+/// One output of the site: a page, a file of the theme, or an [`Extra`].
 #[derive(Clone, Copy)]
 enum Job {
+    Page(Page),
+    /// A file of the theme's `static/`, by index.
+    Static(usize),
+    /// The syntax-highlighting stylesheet, light or dark.
+    Highlight(Shade),
+    Extra(usize),
+}
+
+/// One page, rendered from a template.
+#[derive(Clone, Copy)]
+enum Page {
     Home,
     Incident(usize),
     Incidents,
     Advice(usize),
     AdviceList,
-    Page(usize),
+    /// A plain page of the top of `content/`.
+    Plain(usize),
     Taxonomy(Taxonomy),
     Term(Taxonomy, usize),
     Search,
@@ -54,71 +86,81 @@ enum Job {
     Sitemap,
 }
 
+#[derive(Clone, Copy)]
+enum Shade {
+    Light,
+    Dark,
+}
+
 impl Job {
-    /// The page's URL path relative to the site root ("" for the home page).
+    /// The output's URL path relative to the site root ("" for the home
+    /// page).
+    fn url(self, site: &Site, theme: &Theme, extras: &[Extra]) -> String {
+        match self {
+            Job::Page(page) => page.url(site),
+            Job::Static(n) => display_path(&theme.statics[n].0),
+            Job::Highlight(Shade::Light) => "highlight-light.css".into(),
+            Job::Highlight(Shade::Dark) => "highlight-dark.css".into(),
+            Job::Extra(n) => display_path(&extras[n].path),
+        }
+    }
+}
+
+impl Page {
     fn url(self, site: &Site) -> String {
         match self {
-            Job::Home => String::new(),
-            Job::Incident(i) => incident_url(&site.incidents[i].slug),
-            Job::Incidents => "incidents/".into(),
-            Job::Advice(a) => advice_url(&site.advice[a].slug),
-            Job::AdviceList => "advice/".into(),
-            Job::Page(p) => format!("{}/", site.pages[p].slug),
-            Job::Taxonomy(t) => format!("{}/", t.dir()),
-            Job::Term(t, i) => term_url(t, &site.terms(t)[i]),
-            Job::Search => "search/".into(),
-            Job::Stats => "stats/".into(),
-            Job::Timeline => "timeline/".into(),
-            Job::NotFound => "404.html".into(),
-            Job::Feed => "feed.xml".into(),
-            Job::Sitemap => "sitemap.xml".into(),
+            Page::Home => String::new(),
+            Page::Incident(i) => site.incident_urls[i].clone(),
+            Page::Incidents => urls::INCIDENTS.into(),
+            Page::Advice(a) => site.advice_urls[a].clone(),
+            Page::AdviceList => urls::ADVICE.into(),
+            Page::Plain(p) => site.page_urls[p].clone(),
+            Page::Taxonomy(t) => urls::taxonomy(t.dir()),
+            Page::Term(t, i) => site.terms(t)[i].url.clone(),
+            Page::Search => urls::SEARCH.into(),
+            Page::Stats => urls::STATS.into(),
+            Page::Timeline => urls::TIMELINE.into(),
+            Page::NotFound => urls::NOT_FOUND.into(),
+            Page::Feed => urls::FEED.into(),
+            Page::Sitemap => urls::SITEMAP.into(),
         }
     }
 
+    /// A page a reader lands on, listed in the site map.
     fn is_html_page(self) -> bool {
-        !matches!(self, Job::NotFound | Job::Feed | Job::Sitemap)
+        !matches!(self, Page::NotFound | Page::Feed | Page::Sitemap)
     }
 }
 
-fn jobs(site: &Site) -> Vec<Job> {
-    let mut jobs = vec![
-        Job::Home,
-        Job::Incidents,
-        Job::AdviceList,
-        Job::Search,
-        Job::Stats,
-        Job::Timeline,
-        Job::NotFound,
-        Job::Feed,
-        Job::Sitemap,
-    ];
-    jobs.extend((0..site.incidents.len()).map(Job::Incident));
-    jobs.extend((0..site.advice.len()).map(Job::Advice));
-    jobs.extend((0..site.pages.len()).map(Job::Page));
-    for t in Taxonomy::ALL {
-        jobs.push(Job::Taxonomy(t));
-        jobs.extend((0..site.terms(t).len()).map(|i| Job::Term(t, i)));
-    }
+fn jobs(site: &Site, theme: &Theme, extras: &[Extra]) -> Vec<Job> {
+    // The extras first: each is one long job, best started early.
+    let mut jobs: Vec<Job> = (0..extras.len()).map(Job::Extra).collect();
+    jobs.extend([Job::Highlight(Shade::Light), Job::Highlight(Shade::Dark)]);
+    jobs.extend((0..theme.statics.len()).map(Job::Static));
+    jobs.extend(pages(site).into_iter().map(Job::Page));
     jobs
 }
 
-/// The output path of a URL: directories get an `index.html`.
-fn file_path(url: &str) -> PathBuf {
-    if url.is_empty() || url.ends_with('/') {
-        Path::new(url).join("index.html")
-    } else {
-        PathBuf::from(url)
+fn pages(site: &Site) -> Vec<Page> {
+    let mut pages = vec![
+        Page::Home,
+        Page::Incidents,
+        Page::AdviceList,
+        Page::Search,
+        Page::Stats,
+        Page::Timeline,
+        Page::NotFound,
+        Page::Feed,
+        Page::Sitemap,
+    ];
+    pages.extend((0..site.incidents.len()).map(Page::Incident));
+    pages.extend((0..site.advice.len()).map(Page::Advice));
+    pages.extend((0..site.pages.len()).map(Page::Plain));
+    for t in Taxonomy::ALL {
+        pages.push(Page::Taxonomy(t));
+        pages.extend((0..site.terms(t).len()).map(|i| Page::Term(t, i)));
     }
-}
-
-/// `../` once per directory level of `url`; `./` at the top.
-fn root_of(url: &str) -> String {
-    let depth = url.matches('/').count();
-    if depth == 0 {
-        "./".into()
-    } else {
-        "../".repeat(depth)
-    }
+    pages
 }
 
 #[derive(Serialize)]
@@ -134,16 +176,17 @@ struct SiteInfo<'a> {
 }
 
 /// State shared by every page's render.
-struct Shared {
+struct Shared<'a> {
     site: Arc<Site>,
     theme: Arc<Theme>,
     cards: Cards,
+    extras: Vec<Extra<'a>>,
     /// Counted when the first page with charts is rendered.
     stats: OnceLock<stats::Stats>,
     base: Context,
 }
 
-impl Shared {
+impl Shared<'_> {
     fn stats(&self) -> &stats::Stats {
         self.stats.get_or_init(|| stats::Stats::of(&self.site))
     }
@@ -197,18 +240,18 @@ impl Shared {
 }
 
 /// A site ready to render: what every page shares is computed once.
-/// `castor build` renders every page from it; `castor serve` renders each
-/// page when a browser asks for it, so a rebuild after an edit costs no
-/// page at all.
-pub struct Renderer {
-    shared: Shared,
+/// `castor build` renders every output from it; `castor serve` renders
+/// each page when a browser asks for it, so a rebuild after an edit costs
+/// no page at all.
+pub struct Renderer<'a> {
+    shared: Shared<'a>,
     jobs: Vec<Job>,
-    /// Each job's output path.
+    /// Each single-file job's output path.
     by_path: HashMap<PathBuf, usize>,
 }
 
-impl Renderer {
-    pub fn new(site: Arc<Site>, theme: Arc<Theme>) -> Renderer {
+impl<'a> Renderer<'a> {
+    pub fn new(site: Arc<Site>, theme: Arc<Theme>, extras: Vec<Extra<'a>>) -> Renderer<'a> {
         let mut base = Context::new();
         base.insert(
             "site",
@@ -223,18 +266,20 @@ impl Renderer {
                 pages: site
                     .pages
                     .iter()
-                    .map(|p| Link {
+                    .zip(&site.page_urls)
+                    .map(|(p, url)| Link {
                         name: &p.title,
-                        url: format!("{}/", p.slug),
+                        url: url.clone(),
                     })
                     .collect(),
             },
         );
-        let jobs = jobs(&site);
+        let jobs = jobs(&site, &theme, &extras);
         let by_path = jobs
             .iter()
             .enumerate()
-            .map(|(n, job)| (file_path(&job.url(&site)), n))
+            .filter(|(_, job)| !matches!(job, Job::Extra(_)))
+            .map(|(n, job)| (file_path(&job.url(&site, &theme, &extras)), n))
             .collect();
         Renderer {
             shared: Shared {
@@ -243,6 +288,7 @@ impl Renderer {
                 base,
                 site,
                 theme,
+                extras,
             },
             jobs,
             by_path,
@@ -253,8 +299,7 @@ impl Renderer {
         &self.shared.site
     }
 
-    /// Every page, every static file and the export. Errors name the
-    /// template and its line.
+    /// Every output of the site. Errors name the template and its line.
     pub fn all(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         self.each(&|file| Ok::<_, std::convert::Infallible>(Some(file)))
             .map_err(|stop| match stop {
@@ -263,54 +308,76 @@ impl Renderer {
             })
     }
 
-    /// Renders every file and hands each to `keep` as soon as it is made:
-    /// `keep` may write it at once (and return `None`) or give it back to
-    /// be collected, so a site need not be held in memory whole.
+    /// Renders every output and hands each file to `keep` as soon as it is
+    /// made: `keep` may write it at once (and return `None`) or give it
+    /// back to be collected, so a site need not be held in memory whole.
     pub fn each<E: Send>(
         &self,
         keep: &(dyn Fn(OutputFile) -> Result<Option<OutputFile>, E> + Sync),
     ) -> Result<Vec<OutputFile>, Stop<E>> {
-        let kept: Vec<Option<OutputFile>> = self
+        let kept: Vec<Vec<OutputFile>> = self
             .jobs
             .par_iter()
             .map(|&job| {
-                let file = render_job(&self.shared, &self.jobs, job).map_err(Stop::Template)?;
-                keep(file).map_err(Stop::Keep)
+                let mut kept = Vec::new();
+                for file in self.render(job).map_err(Stop::Template)? {
+                    kept.extend(keep(file).map_err(Stop::Keep)?);
+                }
+                Ok(kept)
             })
             .collect::<Result<_, _>>()?;
-        let mut files: Vec<OutputFile> = kept.into_iter().flatten().collect();
-        let rest = static_files(self.site(), &self.shared.theme)
-            .into_iter()
-            .chain([crate::export::site_file(self.site())]);
-        for file in rest {
-            files.extend(keep(file).map_err(Stop::Keep)?);
-        }
-        Ok(files)
+        Ok(kept.into_iter().flatten().collect())
     }
 
     /// The file at `path` (relative to the output directory), rendered
     /// now; `None` when the site has no such file.
     pub fn file(&self, path: &Path) -> Option<Result<Vec<u8>, Diagnostic>> {
         if let Some(&n) = self.by_path.get(path) {
-            return Some(render_job(&self.shared, &self.jobs, self.jobs[n]).map(|f| f.bytes));
+            let file = self
+                .render(self.jobs[n])
+                .map(|mut files| files.swap_remove(0));
+            return Some(file.map(|f| f.bytes));
         }
-        if path == Path::new(crate::export::SITE_FILE) {
-            return Some(Ok(crate::export::site_file(self.site()).bytes));
-        }
-        self.static_file(path).map(|f| Ok(f.bytes))
+        let extra = self
+            .shared
+            .extras
+            .iter()
+            .find(|e| path.starts_with(&e.path))?;
+        let files = extra.made.get_or_init(|| (extra.make)(self.site()));
+        let file = files.iter().find(|f| f.path == path)?;
+        Some(Ok(file.bytes.clone()))
     }
 
-    fn static_file(&self, path: &Path) -> Option<OutputFile> {
-        static_files(self.site(), &self.shared.theme)
-            .into_iter()
-            .find(|f| f.path == path)
-    }
-
-    /// Whether the site has a file at `path`, without rendering it.
+    /// Whether the site has a page at `path`, without rendering it.
     pub fn has(&self, path: &Path) -> bool {
         self.by_path.contains_key(path)
-            || path == Path::new(crate::export::SITE_FILE)
-            || self.static_file(path).is_some()
+    }
+
+    fn render(&self, job: Job) -> Result<Vec<OutputFile>, Diagnostic> {
+        let shared = &self.shared;
+        let file = |path: &Path, bytes: &[u8]| OutputFile {
+            path: path.to_path_buf(),
+            bytes: bytes.to_vec(),
+        };
+        Ok(match job {
+            Job::Static(n) => {
+                let (path, bytes) = &shared.theme.statics[n];
+                vec![file(path, bytes)]
+            }
+            Job::Highlight(shade) => {
+                let markdown = &shared.site.config.markdown;
+                let theme = match shade {
+                    Shade::Light => &markdown.highlight_theme,
+                    Shade::Dark => &markdown.highlight_theme_dark,
+                };
+                // The config stage checked the theme names.
+                let css = crate::highlight::stylesheet(theme).unwrap_or_default();
+                let url = job.url(&shared.site, &shared.theme, &shared.extras);
+                vec![file(Path::new(&url), css.as_bytes())]
+            }
+            Job::Extra(n) => (shared.extras[n].make)(&shared.site),
+            Job::Page(page) => vec![render_page(shared, page)?],
+        })
     }
 
     /// Renders one page of each template, so a broken template is caught
@@ -319,13 +386,13 @@ impl Renderer {
     /// asked for, with the error on the page.
     pub fn probe(&self) -> Result<(), Diagnostic> {
         let site = self.site();
-        let mut probes: Vec<Job> = Vec::new();
-        for &job in &self.jobs {
-            let kind = std::mem::discriminant(&job);
-            if !matches!(job, Job::Incidents | Job::Timeline | Job::Term(..))
+        let mut probes: Vec<Page> = Vec::new();
+        for page in pages(site) {
+            let kind = std::mem::discriminant(&page);
+            if !matches!(page, Page::Incidents | Page::Timeline | Page::Term(..))
                 && !probes.iter().any(|p| std::mem::discriminant(p) == kind)
             {
-                probes.push(job);
+                probes.push(page);
             }
         }
         // The shortest term page: any of them shows a broken template.
@@ -333,11 +400,11 @@ impl Renderer {
             (0..site.terms(t).len()).map(move |i| (site.terms(t)[i].incidents.len(), t, i))
         });
         if let Some((_, t, i)) = terms.min_by_key(|(len, _, _)| *len) {
-            probes.push(Job::Term(t, i));
+            probes.push(Page::Term(t, i));
         }
         probes
             .par_iter()
-            .try_for_each(|&job| render_job(&self.shared, &self.jobs, job).map(drop))
+            .try_for_each(|&page| render_page(&self.shared, page).map(drop))
     }
 }
 
@@ -348,44 +415,13 @@ pub enum Stop<E> {
     Keep(E),
 }
 
-/// Renders every page and copies every static file.
-pub fn render(site: Arc<Site>, theme: Arc<Theme>) -> Result<Vec<OutputFile>, Diagnostic> {
-    Renderer::new(site, theme).all()
-}
-
-fn static_files(site: &Site, theme: &Theme) -> Vec<OutputFile> {
-    let mut files: Vec<OutputFile> = theme
-        .statics
-        .iter()
-        .map(|(path, bytes)| OutputFile {
-            path: path.clone(),
-            bytes: bytes.clone(),
-        })
-        .collect();
-    for (name, theme_name) in [
-        ("highlight-light.css", &site.config.markdown.highlight_theme),
-        (
-            "highlight-dark.css",
-            &site.config.markdown.highlight_theme_dark,
-        ),
-    ] {
-        // The config stage checked the theme names.
-        let css = crate::highlight::stylesheet(theme_name).unwrap_or_default();
-        files.push(OutputFile {
-            path: name.into(),
-            bytes: css.into_bytes(),
-        });
-    }
-    files
-}
-
-fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Diagnostic> {
+fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic> {
     let site = &*shared.site;
-    let url = job.url(site);
+    let url = page.url(site);
     let mut ctx = shared.base.clone();
     ctx.insert(
         "root",
-        &if job.is_html_page() {
+        &if page.is_html_page() {
             root_of(&url)
         } else {
             not_found_root(site)
@@ -393,8 +429,8 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
     );
     ctx.insert("url", &url);
     let depth = url.matches('/').count();
-    let template = match job {
-        Job::Home => {
+    let template = match page {
+        Page::Home => {
             let latest: Vec<usize> = (0..site.incidents.len().min(HOME_LATEST)).collect();
             shared.insert_list(&mut ctx, "latest", &latest, depth)?;
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
@@ -402,14 +438,12 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             ctx.insert("charts", &shared.stats().summary(&root_of(&url)));
             "index.html"
         }
-        Job::Incident(i) => {
+        Page::Incident(i) => {
             let links = &site.links[i];
             ctx.insert_value("incident", shared.cards.get(site, i));
-            ctx.insert("detail", &context::IncidentDetail::of(&site.incidents[i]));
-            ctx.insert(
-                "citation",
-                &citation::Citation::of(site, &site.incidents[i]),
-            );
+            let detail = context::IncidentDetail::of(&site.incidents[i], &root_of(&url));
+            ctx.insert("detail", &detail);
+            ctx.insert("citation", &citation::Citation::of(site, i));
             let advice: Vec<_> = advice_items(site)
                 .into_iter()
                 .enumerate()
@@ -432,39 +466,39 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             );
             "incident.html"
         }
-        Job::Incidents => {
+        Page::Incidents => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
             shared.insert_list(&mut ctx, "incidents", &all, depth)?;
             "incidents.html"
         }
-        Job::Advice(a) => {
+        Page::Advice(a) => {
             let advice = &site.advice[a];
             ctx.insert("title", &advice.title);
             ctx.insert("summary", &advice.summary);
-            ctx.insert("body", &advice.body.html);
+            ctx.insert("body", &urls::resolve(&advice.body.html, &root_of(&url)));
             ctx.insert("tags", &advice.tags);
             shared.insert_list(&mut ctx, "incidents", &site.cited_by[a], depth)?;
             "advice.html"
         }
-        Job::AdviceList => {
+        Page::AdviceList => {
             ctx.insert("advice", &advice_items(site));
             "advice_list.html"
         }
-        Job::Page(p) => {
+        Page::Plain(p) => {
             let page = &site.pages[p];
             ctx.insert("title", &page.title);
             ctx.insert("summary", &page.summary);
-            ctx.insert("body", &page.body.html);
+            ctx.insert("body", &urls::resolve(&page.body.html, &root_of(&url)));
             "page.html"
         }
-        Job::Taxonomy(t) => {
+        Page::Taxonomy(t) => {
             let (singular, plural) = t.names();
             ctx.insert("singular", singular);
             ctx.insert("plural", plural);
             ctx.insert("terms", &term_items(site, t));
             "taxonomy.html"
         }
-        Job::Term(t, i) => {
+        Page::Term(t, i) => {
             let term = &site.terms(t)[i];
             let (singular, plural) = t.names();
             ctx.insert("singular", singular);
@@ -475,26 +509,26 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
             "term.html"
         }
-        Job::Search => {
+        Page::Search => {
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
             ctx.insert("years", &term_items(site, Taxonomy::Year));
             "search.html"
         }
-        Job::Stats => {
+        Page::Stats => {
             ctx.insert("charts", &shared.stats().all(&root_of(&url)));
             "stats.html"
         }
-        Job::Timeline => {
+        Page::Timeline => {
             ctx.insert("years", &timeline::years(site, &shared.cards));
             "timeline.html"
         }
-        Job::NotFound => "404.html",
-        Job::Feed => {
+        Page::NotFound => "404.html",
+        Page::Feed => {
             let latest: Vec<usize> = (0..site.incidents.len().min(FEED_ENTRIES)).collect();
             ctx.insert_value("incidents", shared.card_values(&latest));
             ctx.insert(
                 "feed_url",
-                &absolute(&site.config.site.base_url, "feed.xml"),
+                &absolute(&site.config.site.base_url, urls::FEED),
             );
             ctx.insert("home_url", &absolute(&site.config.site.base_url, ""));
             ctx.insert(
@@ -506,11 +540,11 @@ fn render_job(shared: &Shared, jobs: &[Job], job: Job) -> Result<OutputFile, Dia
             );
             "feed.xml"
         }
-        Job::Sitemap => {
-            let urls: Vec<String> = jobs
-                .iter()
-                .filter(|j| j.is_html_page())
-                .map(|j| absolute(&site.config.site.base_url, &j.url(site)))
+        Page::Sitemap => {
+            let urls: Vec<String> = pages(site)
+                .into_iter()
+                .filter(|p| p.is_html_page())
+                .map(|p| absolute(&site.config.site.base_url, &p.url(site)))
                 .collect();
             ctx.insert("urls", &urls);
             "sitemap.xml"
@@ -548,9 +582,10 @@ mod tests {
         let config = crate::config::Config::load(&root).unwrap();
         let theme = theme::load(&root, &config.build.theme).unwrap();
         let site = crate::build::load(&root, config, false).ok().unwrap().site;
-        let renderer = Renderer::new(Arc::new(site), Arc::new(theme));
+        let renderer = Renderer::new(Arc::new(site), Arc::new(theme), crate::build::extras());
+        let extras = renderer.shared.extras.len();
         assert_eq!(
-            renderer.by_path.len(),
+            renderer.by_path.len() + extras,
             renderer.jobs.len(),
             "two jobs, one path"
         );
@@ -562,7 +597,7 @@ mod tests {
         assert_eq!(paths.len(), count, "a file written twice");
         assert!(
             count > renderer.jobs.len(),
-            "pages, static files and the export"
+            "pages, static files, the export and the search index"
         );
     }
 }

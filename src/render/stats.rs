@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use crate::render::charts::{self, Bar, Column, Figure, Meta, PALETTE, Point, Series, Spread};
-use crate::render::context::{advice_url, incident_url, term_url};
 use crate::site::{Site, Taxonomy, Term};
 
 /// How many bars the "top" charts show.
@@ -76,7 +75,7 @@ impl Stats {
             .enumerate()
             .map(|(c, term)| Series {
                 name: term.name.clone(),
-                url: term_url(Taxonomy::Category, term),
+                url: term.url.clone(),
                 colour: category_colour(c),
             })
             .collect();
@@ -95,10 +94,11 @@ impl Stats {
             .advice
             .iter()
             .zip(&site.cited_by)
-            .map(|(a, cited)| Bar {
+            .zip(&site.advice_urls)
+            .map(|((a, cited), url)| Bar {
                 label: a.title.clone(),
                 value: cited.len(),
-                url: advice_url(&a.slug),
+                url: url.clone(),
                 colour: None,
             });
         Stats {
@@ -158,7 +158,7 @@ fn year_columns(site: &Site) -> Vec<Column> {
                 values[site.links[i].category] += 1;
             }
             Column {
-                url: term.map(|t| term_url(Taxonomy::Year, t)),
+                url: term.map(|t| t.url.clone()),
                 label,
                 values,
             }
@@ -181,7 +181,7 @@ fn duration_rows(site: &Site, categories: &[Series]) -> Vec<Spread> {
                     incident.duration.map(|minutes| Point {
                         minutes,
                         label: format!("{}: {}", incident.company, incident.title),
-                        url: incident_url(&incident.slug),
+                        url: site.incident_urls[i].clone(),
                     })
                 })
                 .collect();
@@ -200,7 +200,7 @@ fn term_bars(site: &Site, taxonomy: Taxonomy) -> impl Iterator<Item = Bar> + '_ 
     site.terms(taxonomy).iter().map(move |t| Bar {
         label: t.name.clone(),
         value: t.incidents.len(),
-        url: term_url(taxonomy, t),
+        url: t.url.clone(),
         colour: None,
     })
 }

@@ -7,10 +7,10 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::content::date::PartialDate;
-use crate::render::context::{Cards, term_url};
+use crate::render::context::Cards;
 use crate::render::stats::category_colour;
-use crate::search::cut_at_word;
-use crate::site::{Site, Taxonomy};
+use crate::site::Site;
+use crate::text::cut_at_word;
 
 /// How much of the root cause a timeline entry shows.
 const CAUSE_CHARS: usize = 160;
@@ -50,7 +50,7 @@ pub fn years(site: &Site, cards: &Cards) -> Vec<Year> {
         if years.last().is_none_or(|y| y.year != date.year) {
             years.push(Year {
                 year: date.year,
-                url: term_url(Taxonomy::Year, &site.years[site.links[i].year]),
+                url: site.years[site.links[i].year].url.clone(),
                 months: Vec::new(),
             });
         }

@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::vocabulary::Vocabulary;
-use crate::render::{OutputFile, advice_url, incident_url};
+use crate::output::OutputFile;
 use crate::site::Site;
 
 /// Characters of a term that pick its shard.
@@ -103,9 +103,9 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
     let mut displays = Vec::with_capacity(documents);
     let mut category = Vec::with_capacity(documents);
     let mut year = Vec::with_capacity(documents);
-    for i in &site.incidents {
+    for (i, url) in site.incidents.iter().zip(&site.incident_urls) {
         displays.push(Display {
-            url: incident_url(&i.slug),
+            url: url.clone(),
             title: &i.title,
             company: &i.company,
             date: i.date.iso(),
@@ -115,7 +115,7 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
                 .get(&i.category)
                 .map_or(i.category.as_str(), |c| c.name.as_str()),
             kind: "incident",
-            summary: super::cut_at_word(&i.summary, SUMMARY_CHARS),
+            summary: crate::text::cut_at_word(&i.summary, SUMMARY_CHARS),
         });
         category.push(
             categories
@@ -125,15 +125,15 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
         );
         year.push(i.date.year);
     }
-    for a in &site.advice {
+    for (a, url) in site.advice.iter().zip(&site.advice_urls) {
         displays.push(Display {
-            url: advice_url(&a.slug),
+            url: url.clone(),
             title: &a.title,
             company: "",
             date: String::new(),
             category: "",
             kind: "advice",
-            summary: super::cut_at_word(&a.summary, SUMMARY_CHARS),
+            summary: crate::text::cut_at_word(&a.summary, SUMMARY_CHARS),
         });
         category.push(-1);
         year.push(0);

@@ -11,15 +11,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use rustc_hash::{FxHashMap, FxHashSet};
-use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::schema::{self, Fields};
 use super::stamp::Stamp;
 use super::vocabulary::Vocabulary;
-use crate::content::{Advice, Incident};
+use crate::content::{Advice, Incident, Kind};
 use crate::guard;
-use crate::render::{advice_url, incident_url};
 use crate::site::Site;
 
 /// Two indexing threads: a cold index of 10,000 incidents is the longest
@@ -110,16 +108,17 @@ fn is_castors(dir: &Path) -> bool {
 /// One document of the index, before it is built.
 #[derive(Clone, Copy)]
 enum Source<'a> {
-    Incident(&'a Incident),
-    Advice(&'a Advice),
+    /// A document, with its page's URL.
+    Incident(&'a Incident, &'a str),
+    Advice(&'a Advice, &'a str),
 }
 
 impl Source<'_> {
     /// Unique across kinds: an incident and an advice page may share a slug.
     fn key(self) -> String {
         match self {
-            Source::Incident(i) => format!("incident/{}", i.slug),
-            Source::Advice(a) => format!("advice/{}", a.slug),
+            Source::Incident(i, _) => format!("{}/{}", Kind::Incident.as_str(), i.slug),
+            Source::Advice(a, _) => format!("{}/{}", Kind::Advice.as_str(), a.slug),
         }
     }
 
@@ -132,7 +131,7 @@ impl Source<'_> {
             h.update(text.as_bytes());
         };
         match self {
-            Source::Incident(i) => {
+            Source::Incident(i, _) => {
                 for text in [
                     &i.slug,
                     &i.title,
@@ -149,7 +148,7 @@ impl Source<'_> {
                     list.iter().for_each(|t| part(t));
                 }
             }
-            Source::Advice(a) => {
+            Source::Advice(a, _) => {
                 for text in [&a.slug, &a.title, &a.body.text] {
                     part(text);
                 }
@@ -161,8 +160,8 @@ impl Source<'_> {
 
     fn document(self, f: &Fields) -> TantivyDocument {
         let mut doc = match self {
-            Source::Incident(i) => incident_document(f, i),
-            Source::Advice(a) => advice_document(f, a),
+            Source::Incident(i, url) => incident_document(f, i, url),
+            Source::Advice(a, url) => advice_document(f, a, url),
         };
         doc.add_text(f.key, self.key());
         doc.add_u64(f.fingerprint, self.fingerprint());
@@ -175,10 +174,11 @@ impl Source<'_> {
 /// and a field missing from a segment makes every `castor search` build
 /// tantivy's empty term dictionary: 0.6-0.8 ms of a 15 ms budget.
 fn sources(site: &Site) -> Vec<Source<'_>> {
-    site.advice
-        .iter()
-        .map(Source::Advice)
-        .chain(site.incidents.iter().map(|i| Source::Incident(i)))
+    let advice = site.advice.iter().zip(&site.advice_urls);
+    let incidents = site.incidents.iter().zip(&site.incident_urls);
+    advice
+        .map(|(a, url)| Source::Advice(a, url))
+        .chain(incidents.map(|(i, url)| Source::Incident(i, url)))
         .collect()
 }
 
@@ -273,10 +273,10 @@ fn fingerprints(index: &Index) -> anyhow::Result<FxHashMap<String, u64>> {
     Ok(found)
 }
 
-fn incident_document(f: &Fields, incident: &Incident) -> TantivyDocument {
+fn incident_document(f: &Fields, incident: &Incident, url: &str) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.slug, &incident.slug);
-    doc.add_text(f.kind, "incident");
+    doc.add_text(f.kind, Kind::Incident.as_str());
     doc.add_text(f.title, &incident.title);
     doc.add_text(f.company, &incident.company);
     doc.add_text(f.company_key, incident.company.to_lowercase());
@@ -296,18 +296,18 @@ fn incident_document(f: &Fields, incident: &Incident) -> TantivyDocument {
         doc.add_text(f.lessons, lesson);
     }
     doc.add_text(f.body, &incident.body.text);
-    doc.add_text(f.url, incident_url(&incident.slug));
+    doc.add_text(f.url, url);
     doc
 }
 
-fn advice_document(f: &Fields, advice: &Advice) -> TantivyDocument {
+fn advice_document(f: &Fields, advice: &Advice, url: &str) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.slug, &advice.slug);
-    doc.add_text(f.kind, "advice");
+    doc.add_text(f.kind, Kind::Advice.as_str());
     doc.add_text(f.title, &advice.title);
     add_tags(&mut doc, f, &advice.tags);
     doc.add_text(f.body, &advice.body.text);
-    doc.add_text(f.url, advice_url(&advice.slug));
+    doc.add_text(f.url, url);
     doc
 }
 
@@ -324,7 +324,6 @@ pub struct Opened {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
-    pub schema: Schema,
 }
 
 /// Opens the index in `dir` for reading. The reader never reloads: a
@@ -333,8 +332,7 @@ pub fn open(dir: &Path) -> anyhow::Result<Opened> {
     let index =
         Index::open_in_dir(dir).with_context(|| format!("cannot open {}", dir.display()))?;
     super::stem::register(&index);
-    let schema = index.schema();
-    let fields = schema::fields_of(&schema)
+    let fields = schema::fields_of(&index.schema())
         .with_context(|| format!("{} lacks a field castor needs", dir.display()))?;
     let reader = index
         .reader_builder()
@@ -346,6 +344,5 @@ pub fn open(dir: &Path) -> anyhow::Result<Opened> {
         index,
         reader,
         fields,
-        schema,
     })
 }

@@ -7,7 +7,6 @@
 //! it is missing, stale or from another castor.
 
 pub mod browser;
-pub mod command;
 pub mod index;
 pub mod query;
 pub mod schema;
@@ -15,16 +14,4 @@ pub mod stamp;
 mod stem;
 pub mod vocabulary;
 
-pub use query::{Hit, Outcome, Request};
 pub use stamp::{Freshness, Stamp};
-
-/// The first `max` characters of `text`, cut at a word boundary, with an
-/// ellipsis when anything was cut.
-pub(crate) fn cut_at_word(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let end = cut.rfind(' ').unwrap_or(cut.len());
-    format!("{}…", &cut[..end])
-}

@@ -343,7 +343,10 @@ fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGener
         .find(|s| !s.highlighted().is_empty())
         .unwrap_or(&snippets[0]);
     let (snippet, highlights) = if best.fragment().is_empty() {
-        (super::cut_at_word(&text(f.body), SNIPPET_CHARS), Vec::new())
+        (
+            crate::text::cut_at_word(&text(f.body), SNIPPET_CHARS),
+            Vec::new(),
+        )
     } else {
         (
             best.fragment().to_string(),

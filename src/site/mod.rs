@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 use crate::config::Config;
 use crate::content::{Advice, Content, Incident, InternalLink, Page, Section};
 use crate::diagnostic::Diagnostic;
-use crate::slug;
+use crate::{slug, urls};
 
 /// How many related incidents an incident page shows.
 pub const MAX_RELATED: usize = 5;
@@ -21,6 +21,8 @@ pub const MAX_RELATED: usize = 5;
 #[derive(Debug, Clone)]
 pub struct Term {
     pub slug: String,
+    /// The term's page, from [`crate::urls`].
+    pub url: String,
     pub name: String,
     pub description: String,
     pub incidents: Vec<usize>,
@@ -88,6 +90,11 @@ pub struct Site {
     pub advice: Vec<Advice>,
     pub pages: Vec<Page>,
     pub links: Vec<Links>,
+    /// Each document's page, by index, from [`crate::urls`]: set here
+    /// once, read by every stage that links to it.
+    pub incident_urls: Vec<String>,
+    pub advice_urls: Vec<String>,
+    pub page_urls: Vec<String>,
     /// For each advice page, the incidents citing it, newest first.
     pub cited_by: Vec<Vec<usize>>,
     pub categories: Vec<Term>,
@@ -275,7 +282,22 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     );
     let tags = tag_terms(&incidents, &mut links);
     related::fill(&incidents, &mut links, &categories, &companies, &tags);
+    let [categories, companies, years, tags] = [
+        (Taxonomy::Category, categories),
+        (Taxonomy::Company, companies),
+        (Taxonomy::Year, years),
+        (Taxonomy::Tag, tags),
+    ]
+    .map(|(taxonomy, mut terms)| {
+        for term in &mut terms {
+            term.url = urls::term(taxonomy.dir(), &term.slug);
+        }
+        terms
+    });
 
+    let incident_urls = incidents.iter().map(|i| urls::incident(&i.slug)).collect();
+    let advice_urls = advice.iter().map(|a| urls::advice(&a.slug)).collect();
+    let page_urls = pages.iter().map(|p| urls::page(&p.slug)).collect();
     (
         Site {
             config,
@@ -283,6 +305,9 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
             advice,
             pages,
             links,
+            incident_urls,
+            advice_urls,
+            page_urls,
             cited_by,
             categories,
             companies,
@@ -400,6 +425,7 @@ fn category_terms(config: &Config, incidents: &[Arc<Incident>], links: &mut [Lin
         .iter()
         .map(|(key, c)| Term {
             slug: key.clone(),
+            url: String::new(),
             name: c.name.clone(),
             description: c.description.clone(),
             incidents: Vec::new(),
@@ -436,6 +462,7 @@ fn group_terms(
         let t = *index.entry(k.clone()).or_insert_with(|| {
             terms.push(Term {
                 slug: k,
+                url: String::new(),
                 name: name(incident),
                 description: String::new(),
                 incidents: Vec::new(),
@@ -465,6 +492,7 @@ fn tag_terms(incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
         .into_iter()
         .map(|(tag, incidents)| Term {
             slug: tag.to_string(),
+            url: String::new(),
             name: tag.to_string(),
             description: String::new(),
             incidents,

@@ -214,7 +214,7 @@ fn serve_one(dir: &Path, mut stream: std::net::TcpStream) {
     let mut parts = request.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    let decoded = castor::serve::percent_decode(path.trim_start_matches('/'));
+    let decoded = castor::urls::percent_decode(path.trim_start_matches('/'));
     let path = decoded.clone().unwrap_or_default();
     let mut file = dir.join(&path);
     if path.is_empty() || path.ends_with('/') {

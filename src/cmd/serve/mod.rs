@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use clap::Args;
@@ -21,7 +21,7 @@ use notify::RecursiveMode;
 use http::Response;
 
 use crate::build::{self, Failure, Loaded};
-use crate::cli::{Verbosity, find_root};
+use crate::cmd::{Verbosity, find_root};
 use crate::config::Config;
 use crate::content::Cache;
 use crate::diagnostic::Diagnostic;
@@ -60,10 +60,8 @@ struct State {
 
 /// A good site, rendered page by page as browsers ask for it.
 struct Live {
-    renderer: Renderer,
+    renderer: Renderer<'static>,
     pages: Mutex<HashMap<PathBuf, Vec<u8>>>,
-    /// The browser search index, made on the first search.
-    search: OnceLock<HashMap<PathBuf, Vec<u8>>>,
 }
 
 impl Live {
@@ -72,17 +70,7 @@ impl Live {
         if let Some(bytes) = pages().get(path) {
             return Some(Ok(bytes.clone()));
         }
-        let found = if path.starts_with(crate::search::browser::DIR) {
-            let search = self.search.get_or_init(|| {
-                crate::search::browser::files(self.renderer.site())
-                    .into_iter()
-                    .map(|f| (f.path, f.bytes))
-                    .collect()
-            });
-            search.get(path).cloned().map(Ok)
-        } else {
-            self.renderer.file(path)
-        };
+        let found = self.renderer.file(path);
         if let Some(Ok(bytes)) = &found {
             pages().insert(path.to_path_buf(), bytes.clone());
         }
@@ -151,7 +139,7 @@ fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosi
     state.generation += 1;
     match result {
         Ok((live, warnings)) => {
-            crate::cli::print_diagnostics(root, &warnings);
+            crate::cmd::print_diagnostics(root, &warnings);
             let site = live.renderer.site();
             if verbosity != Verbosity::Quiet {
                 println!(
@@ -176,7 +164,7 @@ fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosi
                 Failure::Content(d) | Failure::Config(d) => d.clone(),
                 Failure::Io(e) | Failure::Partial(e) => vec![Diagnostic::general(format!("{e:#}"))],
             };
-            crate::cli::report_failure(root, &failure, "still serving the last good site");
+            crate::cmd::report_failure(root, &failure, "still serving the last good site");
             state.error = Some(
                 diagnostics
                     .iter()
@@ -198,7 +186,7 @@ fn load(root: &Path, cache: &Cache, timings: &Timings) -> Result<(Live, Vec<Diag
         .map_err(|d| Failure::Config(vec![d]))?;
     let Loaded { site, diagnostics } = build::load_cached(root, config, true, cache, timings)?;
     let renderer = timings.time("renderer", || {
-        Renderer::new(Arc::new(site), Arc::new(theme))
+        Renderer::new(Arc::new(site), Arc::new(theme), build::extras())
     });
     timings
         .time("probe", || renderer.probe())
@@ -207,7 +195,6 @@ fn load(root: &Path, cache: &Cache, timings: &Timings) -> Result<(Live, Vec<Diag
         Live {
             renderer,
             pages: Mutex::default(),
-            search: OnceLock::new(),
         },
         diagnostics,
     ))
@@ -347,32 +334,13 @@ fn respond(state: &RwLock<State>, method: &str, url: &str) -> Reply {
 /// to leave it: no `..`, no backslash, no NUL. Files are served from
 /// memory, so nothing outside the built site can be reached anyway.
 fn site_path(path: &str) -> Option<String> {
-    let decoded = percent_decode(path.strip_prefix('/')?)?;
+    let decoded = crate::urls::percent_decode(path.strip_prefix('/')?)?;
     let bad = decoded
         .split('/')
         .any(|segment| segment == ".." || segment == ".")
         || decoded.contains(['\\', '\0'])
         || decoded.starts_with('/');
     (!bad).then_some(decoded)
-}
-
-/// Decodes `%XX` escapes of a URL path; `None` for a malformed escape or
-/// bytes that are not UTF-8.
-pub fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 fn content_type(name: &str) -> &'static str {

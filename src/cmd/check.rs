@@ -2,16 +2,15 @@
 //! writing anything. Three formats: for people, for GitHub (and Gitea)
 //! Actions annotations, and JSON for tools.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::build::{self, Failure};
-use crate::cli::{Verbosity, find_root, print_diagnostics};
+use crate::cmd::{Verbosity, find_root, print_diagnostics};
 use crate::diagnostic::{self, Diagnostic, Severity, display_path};
-use crate::{lint, render};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -39,7 +38,7 @@ impl CheckArgs {
             Ok(root) => root,
             Err(code) => return code,
         };
-        let (diagnostics, code) = match check(&root) {
+        let (diagnostics, code) = match build::check(&root) {
             Ok(diagnostics) => {
                 let code = if diagnostics.iter().any(Diagnostic::is_error) {
                     1
@@ -66,31 +65,6 @@ impl CheckArgs {
         }
         ExitCode::from(code)
     }
-}
-
-/// Every problem of the site under `root`, errors and warnings, sorted.
-/// Drafts are checked too: a contributor's unfinished entry is still theirs
-/// to fix.
-pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Failure> {
-    let config = crate::config::Config::load(root).map_err(|d| Failure::Config(vec![d]))?;
-    crate::guard::Dirs::resolve(root, &config, None)
-        .map_err(|d| Failure::Config(vec![d]))?
-        .clean_leftovers();
-    let theme =
-        render::theme::load(root, &config.build.theme).map_err(|d| Failure::Config(vec![d]))?;
-    let loaded = build::load_all(root, config, true);
-    let mut diagnostics = loaded.diagnostics;
-    let today = chrono::Local::now().date_naive();
-    diagnostics.extend(lint::lint(&loaded.site, today));
-    if !diagnostics.iter().any(Diagnostic::is_error) {
-        // Rendering in memory finds the template errors a build would.
-        if let Err(d) = render::render(std::sync::Arc::new(loaded.site), std::sync::Arc::new(theme))
-        {
-            diagnostics.push(d);
-        }
-    }
-    diagnostic::sort(&mut diagnostics);
-    Ok(diagnostics)
 }
 
 fn summary(diagnostics: &[Diagnostic]) -> String {

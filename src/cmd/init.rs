@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::cli::Verbosity;
+use crate::cmd::Verbosity;
 
 /// The starter files, by path in the new site.
 const FILES: &[(&str, &str)] = &[

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::query::{self, Error, Hit, Request};
-use super::{Freshness, Stamp, index, stamp};
-use crate::cli::{self, Verbosity};
+use crate::cmd::{self as cli, Verbosity};
 use crate::config::Config;
 use crate::diagnostic::{self, Diagnostic};
+use crate::search::query::{self, Error, Hit, Request};
+use crate::search::{Freshness, Stamp, index, stamp};
 use crate::slug;
 use crate::{content, guard};
 

@@ -1,0 +1,144 @@
+//! The layout of the site's URLs, in one place: where each kind of page
+//! lives, which file serves a URL, and how a page links back to the site
+//! root. The site stage gives every document and term its URL once from
+//! here; templates, search, export and `search.js` read it.
+//!
+//! URLs are relative to the site root and end in `/` for pages
+//! (`incidents/<slug>/`, served by `incidents/<slug>/index.html`), so the
+//! site works from any sub-path and from a plain file server.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+pub const INCIDENTS: &str = "incidents/";
+pub const ADVICE: &str = "advice/";
+pub const SEARCH: &str = "search/";
+pub const STATS: &str = "stats/";
+pub const TIMELINE: &str = "timeline/";
+pub const NOT_FOUND: &str = "404.html";
+pub const FEED: &str = "feed.xml";
+pub const SITEMAP: &str = "sitemap.xml";
+/// Every incident as data, the document `castor export` prints.
+pub const SITE_DATA: &str = "incidents.json";
+
+pub fn incident(slug: &str) -> String {
+    format!("{INCIDENTS}{slug}/")
+}
+
+pub fn advice(slug: &str) -> String {
+    format!("{ADVICE}{slug}/")
+}
+
+/// A plain page of the top of `content/`.
+pub fn page(slug: &str) -> String {
+    format!("{slug}/")
+}
+
+/// The index of a taxonomy, such as `tags/`.
+pub fn taxonomy(dir: &str) -> String {
+    format!("{dir}/")
+}
+
+/// A term of a taxonomy, such as `tags/bgp/`.
+pub fn term(dir: &str, slug: &str) -> String {
+    format!("{dir}/{slug}/")
+}
+
+/// The file that serves `url`: a page's `index.html`.
+pub fn file_path(url: &str) -> PathBuf {
+    if url.is_empty() || url.ends_with('/') {
+        Path::new(url).join("index.html")
+    } else {
+        PathBuf::from(url)
+    }
+}
+
+/// The way back to the site root from the page at `url`: `../` once per
+/// directory level, `./` at the top.
+pub fn root_of(url: &str) -> String {
+    match depth(url) {
+        0 => "./".into(),
+        n => "../".repeat(n),
+    }
+}
+
+/// How many directories deep the page at `url` is.
+pub fn depth(url: &str) -> usize {
+    url.matches('/').count()
+}
+
+/// An absolute URL from the site's public address, for what must be
+/// absolute (the feed, the sitemap, citations, the export).
+pub fn absolute(base_url: &str, url: &str) -> String {
+    format!("{}/{url}", base_url.trim_end_matches('/'))
+}
+
+/// What a body's internal link starts with until the page that shows the
+/// body is known: a Markdown body is rendered once, and may be shown at
+/// any depth. A relative URL, so the sanitizer keeps it as it is.
+pub const ROOT_MARK: &str = "@@castor-root@@/";
+
+/// `html` with each [`ROOT_MARK`] replaced by `root`, the way from the
+/// showing page to the site root.
+pub fn resolve<'a>(html: &'a str, root: &str) -> Cow<'a, str> {
+    if html.contains(ROOT_MARK) {
+        Cow::Owned(html.replace(ROOT_MARK, root))
+    } else {
+        Cow::Borrowed(html)
+    }
+}
+
+/// Decodes `%XX` escapes of a URL path; `None` for a malformed escape or
+/// bytes that are not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_directories_served_by_their_index() {
+        assert_eq!(incident("x"), "incidents/x/");
+        assert_eq!(
+            file_path(&incident("x")),
+            Path::new("incidents/x/index.html")
+        );
+        assert_eq!(file_path(""), Path::new("index.html"));
+        assert_eq!(file_path(FEED), Path::new("feed.xml"));
+    }
+
+    #[test]
+    fn the_root_is_as_far_as_the_page_is_deep() {
+        assert_eq!(root_of(""), "./");
+        assert_eq!(root_of(SEARCH), "../");
+        assert_eq!(root_of(&term("tags", "bgp")), "../../");
+    }
+
+    #[test]
+    fn body_links_resolve_for_the_showing_page() {
+        let html = format!("<a href=\"{ROOT_MARK}incidents/x/\">x</a>");
+        assert_eq!(
+            resolve(&html, "../../"),
+            "<a href=\"../../incidents/x/\">x</a>"
+        );
+        assert_eq!(
+            absolute("https://kb.example/", "feed.xml"),
+            "https://kb.example/feed.xml"
+        );
+    }
+}
