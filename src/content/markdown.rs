@@ -546,7 +546,11 @@ mod tests {
         // The mark survives the sanitizer, which a body with raw HTML
         // goes through.
         let (raw, _) = render_at("<b>x</b> [fb](@/advice/a.md)\n", false);
-        assert!(urls::resolve(&raw.html, "../").contains(r#"href="../advice/a/""#), "{}", raw.html);
+        assert!(
+            urls::resolve(&raw.html, "../").contains(r#"href="../advice/a/""#),
+            "{}",
+            raw.html
+        );
         assert_eq!(body.links[0].slug, "2021-10-04-facebook-bgp");
         assert_eq!(body.links[0].pos, Pos::new(10, 5));
     }
