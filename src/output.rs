@@ -314,19 +314,33 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 }
 
 /// Removes every file under `dir` that is not in `keep`, and every
-/// directory that holds none of them; returns how many files went.
+/// directory that holds none of them; returns how many files went. Dot
+/// entries are never castor's (but for its temporary files), and are left
+/// alone: a gh-pages worktree's `.git`, `.nojekyll`, `.well-known/`.
 fn remove_stale(dir: &Path, keep: &HashSet<&Path>) -> anyhow::Result<usize> {
     let keep_dirs: HashSet<&Path> = keep.iter().flat_map(|p| p.ancestors().skip(1)).collect();
     let mut removed = 0;
+    let theirs = |relative: &Path| {
+        relative.components().any(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            name.starts_with('.') && !name.ends_with(".castor-tmp")
+        })
+    };
     for entry in walkdir::WalkDir::new(dir).min_depth(1).contents_first(true) {
         let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
         let path = entry.path();
         let relative = path.strip_prefix(dir).unwrap_or(path);
+        if theirs(relative) {
+            continue;
+        }
         if entry.file_type().is_dir() {
             if !keep_dirs.contains(relative) {
-                // Its stale files went just before it (contents first).
-                fs::remove_dir(path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                // Its stale files went just before it (contents first); one
+                // that holds someone's dot entries stays.
+                match fs::remove_dir(path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
+                    other => other.with_context(|| format!("cannot remove {}", path.display()))?,
+                }
             }
         } else if !keep.contains(relative) {
             fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;

@@ -73,6 +73,19 @@ pub fn absolute(base_url: &str, url: &str) -> String {
     format!("{}/{url}", base_url.trim_end_matches('/'))
 }
 
+/// The path part of `base_url`, from the server's root, ending in `/`:
+/// `/kb/` for `https://example.org/kb`, `/` for `https://example.org`.
+pub fn server_path(base_url: &str) -> String {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    let path = match base_url.contains("://") {
+        true => after_scheme.find('/').map_or("", |at| &after_scheme[at..]),
+        false => after_scheme,
+    };
+    format!("/{}/", path.trim_matches('/')).replace("//", "/")
+}
+
 /// What a body's internal link starts with until the page that shows the
 /// body is known: a Markdown body is rendered once, and may be shown at
 /// any depth. A relative URL, so the sanitizer keeps it as it is.

@@ -56,11 +56,12 @@ impl ListArgs {
             Ok(site) => site,
             Err(code) => return code,
         };
+        // The list is an argument: one that cannot be read is a usage error.
         let text = match read_list(&self.file) {
             Ok(text) => text,
             Err(d) => {
                 eprintln!("{d}");
-                return ExitCode::from(1);
+                return ExitCode::from(2);
             }
         };
         let (into, shown) = match &self.into {

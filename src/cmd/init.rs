@@ -2,7 +2,6 @@
 //! incident, an advice page it cites, and an about page.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -60,6 +59,21 @@ impl InitArgs {
     }
 }
 
+/// The starter book.toml, with every category a site without book.toml
+/// has, so any `castor new --category` works on a new knowledge base.
+fn book_toml() -> String {
+    let mut text = FILES[0].1.to_string();
+    for (key, category) in &crate::config::Config::default().categories {
+        let quoted = |s: &str| serde_json::to_string(s).expect("a string serializes");
+        text.push_str(&format!(
+            "\n[categories.{key}]\nname = {}\ndescription = {}\n",
+            quoted(&category.name),
+            quoted(&category.description)
+        ));
+    }
+    text
+}
+
 /// Writes the starter files, refusing to touch any existing one.
 pub fn create(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     for (path, _) in FILES {
@@ -72,9 +86,10 @@ pub fn create(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     let mut written = Vec::new();
     let gitignore = dir.join(".gitignore");
+    let book = book_toml();
     let files = FILES
         .iter()
-        .copied()
+        .map(|&(path, text)| (path, if path == "book.toml" { &book } else { text }))
         .chain((!gitignore.exists()).then_some((".gitignore", GITIGNORE)));
     for (path, text) in files {
         let path = dir.join(path);
@@ -82,14 +97,9 @@ pub fn create(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             fs::create_dir_all(parent)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
         }
-        // create_new: even a file appearing since the check is never overwritten.
-        let mut file = fs::File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
+        // Even a file appearing since the check is never overwritten.
+        crate::guard::create_new_file(&path, text)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?;
-        file.write_all(text.as_bytes())
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
         written.push(path);
     }
     Ok(written)

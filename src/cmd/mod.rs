@@ -75,7 +75,7 @@ pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic]) {
 pub fn find_site(explicit: Option<&Path>) -> Result<(PathBuf, config::Config), ExitCode> {
     let root = find_root(explicit)?;
     let config = config::Config::load(&root).map_err(|d| {
-        eprintln!("{d}");
+        print_diagnostics(&root, &[d]);
         ExitCode::from(2)
     })?;
     Ok((root, config))

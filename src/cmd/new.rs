@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{Verbosity, find_root};
+use super::{Verbosity, find_site};
 use crate::config::Config;
-use crate::content::date::ACCEPTED_FORMS;
+use crate::content::date::{ACCEPTED_FORMS, DateProblem};
 use crate::content::draft::{self, Draft, incident_file_name, short_slug};
 use crate::content::{Kind, PartialDate, Source};
+use crate::diagnostic::Diagnostic;
 use crate::guard;
 use crate::slug;
 
@@ -37,41 +38,61 @@ pub struct NewArgs {
 
 impl NewArgs {
     pub fn run(self, verbosity: Verbosity) -> ExitCode {
-        let root = match find_root(self.root.as_deref()) {
-            Ok(root) => root,
+        let (root, config) = match find_site(self.root.as_deref()) {
+            Ok(site) => site,
             Err(code) => return code,
         };
-        match self.create(&root) {
-            Ok(path) => {
+        let (rel, text) = match self.draft(&config) {
+            Ok(draft) => draft,
+            Err(d) => {
+                eprintln!("{d}");
+                return ExitCode::from(2);
+            }
+        };
+        let rel = config.build.content.join(rel);
+        match write(&root.join(&rel), &text) {
+            Ok(()) => {
                 if verbosity != Verbosity::Quiet {
-                    println!("{}", path.display());
+                    println!("{}", rel.display());
                 }
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {e:#}");
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                eprintln!(
+                    "error: {} already exists; castor new never overwrites a file",
+                    rel.display()
+                );
                 ExitCode::from(2)
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", rel.display());
+                ExitCode::from(1)
             }
         }
     }
 
-    /// Writes the file and returns its path relative to the root.
-    pub fn create(&self, root: &Path) -> anyhow::Result<PathBuf> {
-        let config = Config::load(root).map_err(|d| anyhow::anyhow!("{d}"))?;
+    /// The new file's path in the content directory, and its text; an
+    /// error for a title, date or category that cannot be used.
+    fn draft(&self, config: &Config) -> Result<(PathBuf, String), Diagnostic> {
         let title_slug = short_slug(&self.title);
-        anyhow::ensure!(
-            !title_slug.is_empty(),
-            "the title needs at least one letter or digit"
-        );
-        let (rel, text) = match self.kind {
+        if title_slug.is_empty() {
+            return Err(Diagnostic::general(
+                "the title needs at least one letter or digit",
+            ));
+        }
+        Ok(match self.kind {
             Kind::Advice => (
                 Path::new("advice").join(format!("{title_slug}.md")),
                 draft::advice(&self.title),
             ),
             Kind::Incident => {
                 let date = match &self.date {
-                    Some(d) => PartialDate::parse(d).ok_or_else(|| {
-                        anyhow::anyhow!("invalid date `{d}`: write {ACCEPTED_FORMS}")
+                    Some(d) => PartialDate::check(d).map_err(|problem| match problem {
+                        DateProblem::Form => Diagnostic::general(format!("invalid date `{d}`"))
+                            .with_hint(format!("write {ACCEPTED_FORMS}")),
+                        DateProblem::OutOfRange(why) => {
+                            Diagnostic::general(format!("the date `{d}` does not exist: {why}"))
+                        }
                     })?,
                     None => PartialDate::parse(&chrono::Local::now().date_naive().to_string())
                         .expect("today is a date"),
@@ -79,7 +100,10 @@ impl NewArgs {
                 let keys = config.category_keys();
                 let category = match &self.category {
                     Some(c) if config.categories.contains_key(c) => c.clone(),
-                    Some(c) => anyhow::bail!("unknown category `{c}`: {}", slug::suggest(c, &keys)),
+                    Some(c) => {
+                        return Err(Diagnostic::general(format!("unknown category `{c}`"))
+                            .with_hint(slug::suggest(c, &keys)));
+                    }
                     None => keys.first().map(|k| k.to_string()).unwrap_or_default(),
                 };
                 let company = self.company.clone().unwrap_or_else(|| "Unknown".into());
@@ -103,23 +127,16 @@ impl NewArgs {
                 );
                 (Path::new("incidents").join(name), text)
             }
-        };
-        let rel = config.build.content.join(rel);
-        let path = root.join(&rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
-        }
-        guard::create_new_file(&path, &text).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                anyhow::anyhow!(
-                    "{} already exists; castor new never overwrites a file",
-                    rel.display()
-                )
-            } else {
-                anyhow::anyhow!("cannot write {}: {e}", rel.display())
-            }
-        })?;
-        Ok(rel)
+        })
     }
+}
+
+/// Creates `path` with `text`, and its directory if needed; never
+/// overwrites a file.
+fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        // Not "already exists" when a file stands where a directory must.
+        std::fs::create_dir_all(parent).map_err(std::io::Error::other)?;
+    }
+    guard::create_new_file(path, text)
 }

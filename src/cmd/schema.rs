@@ -3,22 +3,16 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use crate::content::Section;
 use crate::content::frontmatter::{REQUIRED_INCIDENT_FIELDS, RawAdvice, RawIncident, RawPage};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    Incident,
-    Advice,
-    Page,
-}
 
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Which front matter to describe.
-    #[arg(value_enum, default_value_t = Kind::Incident)]
-    pub kind: Kind,
+    #[arg(value_enum, default_value_t = Section::Incidents)]
+    pub kind: Section,
 }
 
 impl SchemaArgs {
@@ -29,11 +23,11 @@ impl SchemaArgs {
 }
 
 /// The schema as pretty JSON.
-pub fn schema(kind: Kind) -> String {
+pub fn schema(kind: Section) -> String {
     let (schema, required) = match kind {
-        Kind::Incident => (schemars::schema_for!(RawIncident), REQUIRED_INCIDENT_FIELDS),
-        Kind::Advice => (schemars::schema_for!(RawAdvice), &["title"][..]),
-        Kind::Page => (schemars::schema_for!(RawPage), &["title"][..]),
+        Section::Incidents => (schemars::schema_for!(RawIncident), REQUIRED_INCIDENT_FIELDS),
+        Section::Advice => (schemars::schema_for!(RawAdvice), &["title"][..]),
+        Section::Pages => (schemars::schema_for!(RawPage), &["title"][..]),
     };
     let mut value = serde_json::to_value(&schema).expect("a schema serializes");
     // Every field is optional to serde, so that validation can report each

@@ -8,16 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 
 use crate::cmd::{self as cli, Verbosity};
 use crate::config::Config;
+use crate::content::{self, Kind};
 use crate::diagnostic::{self, Diagnostic};
+use crate::guard;
 use crate::search::query::{self, Error, Hit, Request};
 use crate::search::{Freshness, Stamp, index, stamp};
 use crate::slug;
-use crate::{content, guard};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -56,12 +57,6 @@ pub struct SearchArgs {
     /// The site's root directory (default: the nearest directory upward holding book.toml).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Kind {
-    Incident,
-    Advice,
 }
 
 /// A result as `--json` prints it: every indexed field, the score, and the
@@ -194,10 +189,7 @@ impl SearchArgs {
             tag: self.tag.clone(),
             since: self.since,
             until: self.until,
-            kind: self.kind.map(|k| match k {
-                Kind::Incident => "incident".to_string(),
-                Kind::Advice => "advice".to_string(),
-            }),
+            kind: self.kind,
             limit: self.limit,
             similar: self.similar.clone(),
         })

@@ -36,26 +36,59 @@ const MONTHS: [&str; 12] = [
 impl PartialDate {
     /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, checking that the day exists.
     pub fn parse(text: &str) -> Option<PartialDate> {
+        PartialDate::check(text).ok()
+    }
+
+    /// Like [`PartialDate::parse`], saying what is wrong: a text not in
+    /// one of the forms, or a date in the form that does not exist. Years
+    /// from 1000 on are dates: the Vasa sank in 1628.
+    pub fn check(text: &str) -> Result<PartialDate, DateProblem> {
+        let form = || DateProblem::Form;
         let mut parts = text.trim().split('-');
-        let year = parse_part(parts.next()?, 4)?;
+        let year = parts
+            .next()
+            .and_then(|y| parse_part(y, 4))
+            .ok_or_else(form)?;
         let month = match parts.next() {
-            Some(m) => Some(parse_part(m, 2)?),
+            Some(m) => Some(parse_part(m, 2).ok_or_else(form)?),
             None => None,
         };
         let day = match parts.next() {
-            Some(d) => Some(parse_part(d, 2)?),
+            Some(d) => Some(parse_part(d, 2).ok_or_else(form)?),
             None => None,
         };
-        if parts.next().is_some() || year < 1900 {
-            return None;
+        if parts.next().is_some() {
+            return Err(DateProblem::Form);
+        }
+        if year < 1000 {
+            return Err(DateProblem::OutOfRange(format!(
+                "the year {year:04} is before 1000"
+            )));
+        }
+        if let Some(m) = month.filter(|m| !(1..=12).contains(m)) {
+            return Err(DateProblem::OutOfRange(format!("there is no month {m:02}")));
         }
         let date = PartialDate {
             year: year as i32,
             month,
             day,
         };
-        NaiveDate::from_ymd_opt(date.year, month.unwrap_or(1), day.unwrap_or(1))?;
-        Some(date)
+        match NaiveDate::from_ymd_opt(date.year, month.unwrap_or(1), day.unwrap_or(1)) {
+            Some(_) => Ok(date),
+            None => Err(DateProblem::OutOfRange(format!(
+                "{} has no day {:02}",
+                date.human_month(),
+                day.unwrap_or(1)
+            ))),
+        }
+    }
+
+    /// "February 2021": the month of a date known at least to the month.
+    fn human_month(&self) -> String {
+        match self.month {
+            Some(m) => format!("{} {}", MONTHS[(m - 1) as usize], self.year),
+            None => self.year.to_string(),
+        }
     }
 
     /// The first day the date could mean.
@@ -95,6 +128,15 @@ impl PartialDate {
     pub fn is_after(&self, today: NaiveDate) -> bool {
         self.first_day() > today
     }
+}
+
+/// Why a text is not a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateProblem {
+    /// Not `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    Form,
+    /// In the form, but no such date: the message says why.
+    OutOfRange(String),
 }
 
 fn parse_part(text: &str, digits: usize) -> Option<u32> {

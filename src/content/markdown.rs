@@ -28,11 +28,14 @@ pub struct Body {
     pub words: usize,
 }
 
-/// Which part of the content tree an `@/` link points into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Which part of the content tree a document is in, or an `@/` link
+/// points into. `castor schema` names them in the singular.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 pub enum Section {
+    #[value(name = "incident")]
     Incidents,
     Advice,
+    #[value(name = "page")]
     Pages,
 }
 

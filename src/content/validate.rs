@@ -463,13 +463,21 @@ fn parse_date(checker: &mut Checker, value: Option<Spanned<Scalar>>) -> Option<(
         return None;
     };
     let pos = checker.pos(&value.referenced);
-    match PartialDate::parse(&value.value.0) {
-        Some(date) => Some((date, pos)),
-        None => {
+    match PartialDate::check(&value.value.0) {
+        Ok(date) => Some((date, pos)),
+        Err(date::DateProblem::Form) => {
             checker.error(
                 pos,
                 format!("invalid date `{}`", value.value.0),
                 Some(format!("write {}", date::ACCEPTED_FORMS)),
+            );
+            None
+        }
+        Err(date::DateProblem::OutOfRange(why)) => {
+            checker.error(
+                pos,
+                format!("the date `{}` does not exist: {why}", value.value.0),
+                Some("check the source for the right date".into()),
             );
             None
         }

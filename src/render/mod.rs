@@ -562,14 +562,10 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
 }
 
 /// 404.html is served at any depth, so relative links cannot work there:
-/// it links from the site's public address instead.
+/// it links from the root of the site's path on its server (`/kb/` for a
+/// `base_url` of `https://example.org/kb/`), never from another origin.
 fn not_found_root(site: &Site) -> String {
-    let base = &site.config.site.base_url;
-    if base.ends_with('/') {
-        base.clone()
-    } else {
-        format!("{base}/")
-    }
+    urls::server_path(&site.config.site.base_url)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::vocabulary::Vocabulary;
+use crate::content::Kind;
 use crate::output::OutputFile;
 use crate::site::Site;
 
@@ -114,7 +115,7 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
                 .categories
                 .get(&i.category)
                 .map_or(i.category.as_str(), |c| c.name.as_str()),
-            kind: "incident",
+            kind: Kind::Incident.as_str(),
             summary: crate::text::cut_at_word(&i.summary, SUMMARY_CHARS),
         });
         category.push(
@@ -132,7 +133,7 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
             company: "",
             date: String::new(),
             category: "",
-            kind: "advice",
+            kind: Kind::Advice.as_str(),
             summary: crate::text::cut_at_word(&a.summary, SUMMARY_CHARS),
         });
         category.push(-1);

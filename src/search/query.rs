@@ -21,6 +21,7 @@ use tantivy::{Searcher, TantivyDocument, Term};
 use super::index::Opened;
 use super::schema::{self, Fields};
 use super::vocabulary::{Near, Vocabulary};
+use crate::content::Kind;
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 180;
@@ -39,8 +40,7 @@ pub struct Request {
     pub tag: Option<String>,
     pub since: Option<u64>,
     pub until: Option<u64>,
-    /// `incident` or `advice`.
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub limit: usize,
     /// The slug of an incident to find others like.
     pub similar: Option<String>,
@@ -119,7 +119,7 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
                 (
                     Occur::Must,
                     Box::new(ConstScoreQuery::new(
-                        Box::new(term_query(f.kind, "incident")),
+                        Box::new(term_query(f.kind, Kind::Incident.as_str())),
                         0.0,
                     )),
                 ),
@@ -234,7 +234,7 @@ fn filtered(query: Box<dyn Query>, f: &Fields, request: &Request) -> Box<dyn Que
             request.company.as_ref().map(|c| c.to_lowercase()),
         ),
         (f.tag_key, request.tag.clone()),
-        (f.kind, request.kind.clone()),
+        (f.kind, request.kind.map(|k| k.as_str().to_string())),
     ];
     for (field, value) in exact {
         if let Some(value) = value {

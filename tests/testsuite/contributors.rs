@@ -156,19 +156,17 @@ fn new_rejects_a_bad_date_or_category() {
     let run = site
         .castor(&["new", "incident", "x", "--date", "yesterday"])
         .code(2);
-    assert!(
-        run.stderr.contains("invalid date `yesterday`"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        "error: invalid date `yesterday`\n  = help: write YYYY-MM-DD, YYYY-MM or YYYY, such as \
+         2021-10-04, 2021-10 or 2021\n"
     );
     let run = site
         .castor(&["new", "incident", "x", "--category", "netwrk"])
         .code(2);
-    assert!(
-        run.stderr
-            .contains("unknown category `netwrk`: did you mean `network`?"),
-        "{}",
-        run.stderr
+    assert_eq!(
+        run.stderr,
+        "error: unknown category `netwrk`\n  = help: did you mean `network`?\n"
     );
 }
 

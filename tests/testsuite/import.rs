@@ -405,7 +405,7 @@ fn never_overwrites_a_file_in_another_directory() {
 #[test]
 fn reports_a_missing_list_or_one_in_another_format() {
     let site = Fixture::new("import");
-    let missing = site.castor(&["import", "list", "nowhere.md"]).code(1);
+    let missing = site.castor(&["import", "list", "nowhere.md"]).code(2);
     assert!(
         missing
             .stderr
@@ -429,7 +429,7 @@ fn reports_a_missing_list_or_one_in_another_format() {
         "latin1.md",
         b"## Time\n\n[Caf\xe9](https://cafe.example). Clocks.\n",
     );
-    let latin1 = site.castor(&["import", "list", "latin1.md"]).code(1);
+    let latin1 = site.castor(&["import", "list", "latin1.md"]).code(2);
     assert_eq!(
         latin1.stderr,
         "latin1.md:3:5: error: the list is not valid UTF-8\n  = help: save it as UTF-8 (most \

@@ -14,6 +14,7 @@ mod insight_browser;
 mod knowledge_base;
 mod links;
 mod output_safety;
+mod regressions;
 mod reliability;
 mod search;
 mod serve;
