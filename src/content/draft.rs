@@ -77,6 +77,7 @@ root_cause: >
   Not disclosed yet: replace with what actually broke, and why, in one to three sentences.
 lessons:
   - Replace with a lesson a reader can act on.
+summary: ""  # one sentence for lists and feeds; empty: the Summary section's first paragraph
 impact: ""  # who was hurt, and how much
 duration: ""  # such as 45m, 6h or 2d 3h
 tags: []  # lowercase, kebab-case

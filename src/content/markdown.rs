@@ -73,38 +73,68 @@ fn parser_options() -> Options {
 
 /// Renders `source` to HTML, collecting its internal links and any problem.
 pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>) {
-    let mut body = Body::default();
-    let mut problems = Vec::new();
-    let mut events: Vec<Event> = Vec::new();
-    let mut has_raw_html = false;
-    let mut raw_nesting = RawNesting::default();
-    let mut used_ids = HashSet::new();
-    let pos_of = |offset: usize| {
-        let p = Pos::of_offset(source, offset);
-        Pos::new(p.line + options.first_line - 1, p.col)
-    };
-
-    // Blocks whose content is buffered until their end: headings (for ids)
-    // and fenced code (for highlighting).
-    let mut heading: Option<OpenHeading> = None;
-    let mut code: Option<(String, String)> = None;
-    let mut depth = 0usize;
-    let mut in_first_paragraph = false;
-    let mut first_paragraph_done = false;
-
+    let mut walk = Walk::new(source, options.first_line);
     for (event, range) in Parser::new_ext(source, parser_options()).into_offset_iter() {
-        if let Some((_, ref mut text)) = code {
-            match event {
-                Event::Text(t) => text.push_str(&t),
-                Event::End(TagEnd::CodeBlock) => {
-                    let (lang, text) = code.take().unwrap_or_default();
-                    body.text.push_str(&text);
-                    body.text.push('\n');
-                    events.push(Event::Html(render_code(&text, &lang).into()));
-                }
-                _ => {}
-            }
-            continue;
+        walk.take(event, range.start);
+    }
+    walk.finish(source.len(), options.allow_raw_html)
+}
+
+/// The file position of byte `offset` of a body that starts on the file's
+/// line `first_line`.
+fn file_pos(source: &str, first_line: usize, offset: usize) -> Pos {
+    let p = Pos::of_offset(source, offset);
+    Pos::new(p.line + first_line - 1, p.col)
+}
+
+/// One walk over a body's Markdown events: what it has gathered so far.
+struct Walk<'a> {
+    source: &'a str,
+    first_line: usize,
+    body: Body,
+    problems: Vec<BodyProblem>,
+    events: Vec<Event<'a>>,
+    has_raw_html: bool,
+    raw_nesting: RawNesting,
+    used_ids: HashSet<String>,
+    /// Blocks whose content is buffered until their end: headings (for
+    /// ids) and fenced code (for highlighting).
+    heading: Option<OpenHeading<'a>>,
+    code: Option<(String, String)>,
+    depth: usize,
+    in_first_paragraph: bool,
+    first_paragraph_done: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(source: &'a str, first_line: usize) -> Walk<'a> {
+        Walk {
+            source,
+            first_line,
+            body: Body::default(),
+            problems: Vec::new(),
+            events: Vec::new(),
+            has_raw_html: false,
+            raw_nesting: RawNesting::default(),
+            used_ids: HashSet::new(),
+            heading: None,
+            code: None,
+            depth: 0,
+            in_first_paragraph: false,
+            first_paragraph_done: false,
+        }
+    }
+
+    /// The file position of byte `offset` of the body.
+    fn pos_of(&self, offset: usize) -> Pos {
+        file_pos(self.source, self.first_line, offset)
+    }
+
+    /// Takes the next event, which starts at byte `at` of the body.
+    fn take(&mut self, event: Event<'a>, at: usize) {
+        if self.code.is_some() {
+            self.take_code(event);
+            return;
         }
         let event = match event {
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -112,104 +142,124 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                     CodeBlockKind::Fenced(info) => info.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((lang, String::new()));
-                continue;
+                self.code = Some((lang, String::new()));
+                return;
             }
             Event::Start(Tag::Heading {
                 level, id, classes, ..
             }) => {
-                heading = Some((level, id, classes, Vec::new()));
-                continue;
+                self.heading = Some((level, id, classes, Vec::new()));
+                return;
             }
             Event::End(TagEnd::Heading(_)) => {
-                body.text.push('\n');
-                if let Some((level, id, classes, inner)) = heading.take() {
-                    push_heading(
-                        &mut events,
-                        &mut body,
-                        &mut used_ids,
-                        level,
-                        id,
-                        classes,
-                        inner,
-                    );
+                self.body.text.push('\n');
+                if let Some((level, id, classes, inner)) = self.heading.take() {
+                    let (events, body, used_ids) =
+                        (&mut self.events, &mut self.body, &mut self.used_ids);
+                    push_heading(events, body, used_ids, level, id, classes, inner);
                 }
-                continue;
+                return;
             }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url =
-                    rewrite_url(dest_url, || pos_of(range.start), &mut body, &mut problems);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: self.rewrite_url(dest_url, at),
+                title,
+                id,
+            }),
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url =
-                    rewrite_url(dest_url, || pos_of(range.start), &mut body, &mut problems);
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: self.rewrite_url(dest_url, at),
+                title,
+                id,
+            }),
+            Event::Html(html) | Event::InlineHtml(html) if !self.raw_nesting.admit(&html) => {
+                self.report_deep_html(at);
+                // Shown as text: never handed to the sanitizer.
+                Event::Text(html)
             }
-            Event::Html(ref html) | Event::InlineHtml(ref html) => {
-                if raw_nesting.admit(html) {
-                    has_raw_html = true;
-                    event
-                } else {
-                    if !raw_nesting.reported {
-                        raw_nesting.reported = true;
-                        problems.push(BodyProblem {
-                            pos: pos_of(range.start),
-                            message: format!(
-                                "raw HTML nested more than {MAX_RAW_HTML_DEPTH} levels deep"
-                            ),
-                            hint: Some(
-                                "close the tags, or put the HTML in a code block to show it as text"
-                                    .into(),
-                            ),
-                        });
-                    }
-                    // Shown as text: never handed to the sanitizer.
-                    Event::Text(html.clone())
-                }
-            }
-            Event::Start(Tag::Paragraph) => {
-                if depth == 0 && !first_paragraph_done {
-                    in_first_paragraph = true;
-                }
-                depth += 1;
+            Event::Html(_) | Event::InlineHtml(_) => {
+                self.has_raw_html = true;
                 event
+            }
+            other => {
+                self.gather_text(&other);
+                other
+            }
+        };
+        match self.heading {
+            Some((_, _, _, ref mut inner)) => inner.push(event),
+            None => self.events.push(event),
+        }
+    }
+
+    /// Inside a fenced code block: its text, highlighted at its end.
+    fn take_code(&mut self, event: Event<'a>) {
+        let Some((_, text)) = &mut self.code else {
+            return;
+        };
+        match event {
+            Event::Text(t) => text.push_str(&t),
+            Event::End(TagEnd::CodeBlock) => {
+                let (lang, text) = self.code.take().unwrap_or_default();
+                self.body.text.push_str(&text);
+                self.body.text.push('\n');
+                self.events
+                    .push(Event::Html(render_code(&text, &lang).into()));
+            }
+            _ => {}
+        }
+    }
+
+    fn rewrite_url(&mut self, url: CowStr<'a>, at: usize) -> CowStr<'a> {
+        let (source, first_line) = (self.source, self.first_line);
+        let pos = || file_pos(source, first_line, at);
+        rewrite_url(url, pos, &mut self.body, &mut self.problems)
+    }
+
+    fn report_deep_html(&mut self, at: usize) {
+        if self.raw_nesting.reported {
+            return;
+        }
+        self.raw_nesting.reported = true;
+        self.problems.push(BodyProblem {
+            pos: self.pos_of(at),
+            message: format!("raw HTML nested more than {MAX_RAW_HTML_DEPTH} levels deep"),
+            hint: Some("close the tags, or put the HTML in a code block to show it as text".into()),
+        });
+    }
+
+    /// Keeps the plain text of the body, for search and word counts, and
+    /// of its first top-level paragraph, the default summary.
+    fn gather_text(&mut self, event: &Event<'a>) {
+        let body = &mut self.body;
+        match event {
+            Event::Start(Tag::Paragraph) => {
+                if self.depth == 0 && !self.first_paragraph_done {
+                    self.in_first_paragraph = true;
+                }
+                self.depth += 1;
             }
             Event::End(TagEnd::Paragraph) => {
-                depth = depth.saturating_sub(1);
-                if in_first_paragraph {
-                    in_first_paragraph = false;
-                    first_paragraph_done = true;
+                self.depth = self.depth.saturating_sub(1);
+                if self.in_first_paragraph {
+                    self.in_first_paragraph = false;
+                    self.first_paragraph_done = true;
                 }
                 body.text.push('\n');
-                event
             }
-            Event::Start(_) => {
-                depth += 1;
-                event
-            }
-            Event::End(ref end) => {
-                depth = depth.saturating_sub(1);
+            Event::Start(_) => self.depth += 1,
+            Event::End(end) => {
+                self.depth = self.depth.saturating_sub(1);
                 // Block ends separate words in the plain text, or a heading
                 // and the next paragraph become one search term
                 // ("SummaryOn").
@@ -225,39 +275,35 @@ pub fn render(source: &str, options: &RenderOptions) -> (Body, Vec<BodyProblem>)
                 ) {
                     body.text.push('\n');
                 }
-                event
             }
-            Event::Text(ref t) | Event::Code(ref t) => {
+            Event::Text(t) | Event::Code(t) => {
                 body.text.push_str(t);
-                if in_first_paragraph {
+                if self.in_first_paragraph {
                     body.first_paragraph.push_str(t);
                 }
-                event
             }
             Event::SoftBreak | Event::HardBreak => {
                 body.text.push(' ');
-                if in_first_paragraph {
+                if self.in_first_paragraph {
                     body.first_paragraph.push(' ');
                 }
-                event
             }
-            other => other,
-        };
-        match heading {
-            Some((_, _, _, ref mut inner)) => inner.push(event),
-            None => events.push(event),
+            _ => {}
         }
     }
 
-    let mut out = String::with_capacity(source.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
-    body.html = if has_raw_html {
-        sanitize(&out, options.allow_raw_html)
-    } else {
-        out
-    };
-    body.words = body.text.split_whitespace().count();
-    (body, problems)
+    /// The HTML, sanitized when it holds raw HTML from the author.
+    fn finish(mut self, size: usize, allow_raw_html: bool) -> (Body, Vec<BodyProblem>) {
+        let mut out = String::with_capacity(size * 3 / 2);
+        html::push_html(&mut out, self.events.into_iter());
+        self.body.html = if self.has_raw_html {
+            sanitize(&out, allow_raw_html)
+        } else {
+            out
+        };
+        self.body.words = self.body.text.split_whitespace().count();
+        (self.body, self.problems)
+    }
 }
 
 /// A heading being read: its level, id and classes from the source, and the

@@ -172,7 +172,7 @@ impl Source<'_> {
 /// Advice pages come first. Indexed last, they made a segment of their
 /// own, without the fields only incidents have (company, root cause...),
 /// and a field missing from a segment makes every `castor search` build
-/// tantivy's empty term dictionary: 0.6-0.8 ms of a 15 ms budget.
+/// tantivy's empty term dictionary (BENCHMARKS.md has the cost).
 fn sources(site: &Site) -> Vec<Source<'_>> {
     // Never drafts, even from a site built with them: `castor search`
     // answers for the published knowledge base.

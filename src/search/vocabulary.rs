@@ -63,9 +63,9 @@ impl Vocabulary {
     /// The words within `max` edits of `word`, `word` itself included:
     /// fewest edits first, then the most documents. An edit is a letter
     /// added, dropped or changed, or two neighbours swapped (optimal string
-    /// alignment). The comparison is bit-parallel, about 30 ns a word
-    /// (strsim's Damerau–Levenshtein took 0.5 µs): a vocabulary grows with
-    /// the site, and a typo scans all of it.
+    /// alignment). The comparison is bit-parallel (BENCHMARKS.md compares
+    /// it with strsim's): a vocabulary grows with the site, and a typo
+    /// scans all of it.
     pub fn near(&self, word: &str, max: usize) -> Vec<Near<'_>> {
         let query = osa::BatchComparator::new(word.chars());
         let within = osa::Args::default().score_cutoff(max);

@@ -140,161 +140,13 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
         mut pages,
         left_out,
     } = content;
-    incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
-    advice.sort_by(|a, b| {
-        a.title
-            .to_lowercase()
-            .cmp(&b.title.to_lowercase())
-            .then_with(|| a.slug.cmp(&b.slug))
-    });
-    pages.sort_by(|a, b| a.slug.cmp(&b.slug));
-
-    let incident_index: FxHashMap<&str, usize> = incidents
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.slug.as_str(), i))
-        .collect();
-    let advice_index: FxHashMap<&str, usize> = advice
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.slug.as_str(), i))
-        .collect();
-    let page_index: FxHashMap<&str, usize> = pages
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.slug.as_str(), i))
-        .collect();
-
-    let mut diagnostics = Vec::new();
-    for page in &pages {
-        if RESERVED_PAGE_SLUGS.contains(&page.slug.as_str()) {
-            diagnostics.push(
-                Diagnostic::error(
-                    &page.path,
-                    crate::diagnostic::Pos::START,
-                    format!(
-                        "the page slug `{}` is reserved for the site's own pages",
-                        page.slug
-                    ),
-                )
-                .with_hint("rename the file"),
-            );
-        }
-    }
-
-    let resolver = Resolver {
-        incidents: &incidents,
-        advice: &advice,
-        pages: &pages,
-        incident_index: &incident_index,
-        advice_index: &advice_index,
-        page_index: &page_index,
-        left_out: &left_out,
-    };
-    for (path, body) in incidents
-        .iter()
-        .map(|i| (&i.path, &i.body))
-        .chain(advice.iter().map(|a| (&a.path, &a.body)))
-        .chain(pages.iter().map(|p| (&p.path, &p.body)))
-    {
-        for link in &body.links {
-            if let Some(d) = resolver.check_link(path, link) {
-                diagnostics.push(d);
-            }
-        }
-    }
-
-    let mut links: Vec<Links> = vec![Links::default(); incidents.len()];
-    let mut cited_by = vec![Vec::new(); advice.len()];
-    for (i, incident) in incidents.iter().enumerate() {
-        for r in &incident.advice {
-            match advice_index.get(r.slug.as_str()) {
-                Some(&a) => {
-                    if !links[i].advice.contains(&a) {
-                        links[i].advice.push(a);
-                        cited_by[a].push(i);
-                    }
-                }
-                None if left_out.contains(&(Section::Advice, r.slug.clone())) => {}
-                None => diagnostics.push(
-                    Diagnostic::error(
-                        &incident.path,
-                        r.pos,
-                        format!("no advice page `{}`", r.slug),
-                    )
-                    .with_optional_hint(suggest_slug(
-                        &r.slug,
-                        known_slugs(&advice_index, &left_out, Section::Advice),
-                        "content/advice/",
-                    )),
-                ),
-            }
-        }
-        for r in &incident.related {
-            match incident_index.get(r.slug.as_str()) {
-                Some(&j) if j == i => diagnostics.push(Diagnostic::error(
-                    &incident.path,
-                    r.pos,
-                    "an incident cannot be related to itself",
-                )),
-                Some(&j) => {
-                    if !links[i].related.contains(&j) {
-                        links[i].related.push(j);
-                    }
-                }
-                None if left_out.contains(&(Section::Incidents, r.slug.clone())) => {}
-                None => diagnostics.push(
-                    Diagnostic::error(&incident.path, r.pos, format!("no incident `{}`", r.slug))
-                        .with_optional_hint(suggest_slug(
-                            &r.slug,
-                            known_slugs(&incident_index, &left_out, Section::Incidents),
-                            "content/incidents/",
-                        )),
-                ),
-            }
-        }
-        links[i].older = (i + 1 < incidents.len()).then_some(i + 1);
-        links[i].newer = i.checked_sub(1);
-    }
-
-    let categories = category_terms(&config, &incidents, &mut links);
-    let mut companies = group_terms(
-        &incidents,
-        &mut links,
-        |i| slug_or(&i.company, "unknown"),
-        |i| i.company.clone(),
-        |l, t| l.company = t,
-    );
-    companies.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then_with(|| a.slug.cmp(&b.slug))
-    });
-    reindex(&companies, &mut links, |l| &mut l.company);
-    // Incidents are newest first, so years come out newest first.
-    let years = group_terms(
-        &incidents,
-        &mut links,
-        |i| i.date.year.to_string(),
-        |i| i.date.year.to_string(),
-        |l, t| l.year = t,
-    );
-    let tags = tag_terms(&incidents, &mut links);
+    sort_documents(&mut incidents, &mut advice, &mut pages);
+    let slugs = Slugs::of(&incidents, &advice, &pages, &left_out);
+    let mut diagnostics = check_page_slugs(&pages);
+    diagnostics.extend(check_body_links(&slugs, &incidents, &advice, &pages));
+    let (mut links, cited_by) = link_incidents(&slugs, &incidents, advice.len(), &mut diagnostics);
+    let [categories, companies, years, tags] = taxonomies(&config, &incidents, &mut links);
     related::fill(&incidents, &mut links, &categories, &companies, &tags);
-    let [categories, companies, years, tags] = [
-        (Taxonomy::Category, categories),
-        (Taxonomy::Company, companies),
-        (Taxonomy::Year, years),
-        (Taxonomy::Tag, tags),
-    ]
-    .map(|(taxonomy, mut terms)| {
-        for term in &mut terms {
-            term.url = urls::term(taxonomy.dir(), &term.slug);
-        }
-        terms
-    });
-
     let incident_urls = incidents.iter().map(|i| urls::incident(&i.slug)).collect();
     let advice_urls = advice.iter().map(|a| urls::advice(&a.slug)).collect();
     let page_urls = pages.iter().map(|p| urls::page(&p.slug)).collect();
@@ -316,6 +168,194 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
         },
         diagnostics,
     )
+}
+
+/// Incidents newest first (then by slug), advice by title, pages by slug.
+fn sort_documents(incidents: &mut [Arc<Incident>], advice: &mut [Advice], pages: &mut [Page]) {
+    incidents.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+    advice.sort_by(|a, b| {
+        a.title
+            .to_lowercase()
+            .cmp(&b.title.to_lowercase())
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
+    pages.sort_by(|a, b| a.slug.cmp(&b.slug));
+}
+
+/// Every document's index by slug, and the slugs of files left out for
+/// their errors (a link to one of them is not reported again).
+struct Slugs<'a> {
+    incidents: FxHashMap<&'a str, usize>,
+    advice: FxHashMap<&'a str, usize>,
+    pages: FxHashMap<&'a str, usize>,
+    left_out: &'a std::collections::HashSet<(Section, String)>,
+}
+
+impl<'a> Slugs<'a> {
+    fn of(
+        incidents: &'a [Arc<Incident>],
+        advice: &'a [Advice],
+        pages: &'a [Page],
+        left_out: &'a std::collections::HashSet<(Section, String)>,
+    ) -> Slugs<'a> {
+        fn index<'a>(slugs: impl Iterator<Item = &'a str>) -> FxHashMap<&'a str, usize> {
+            slugs.enumerate().map(|(i, slug)| (slug, i)).collect()
+        }
+        Slugs {
+            incidents: index(incidents.iter().map(|x| x.slug.as_str())),
+            advice: index(advice.iter().map(|x| x.slug.as_str())),
+            pages: index(pages.iter().map(|x| x.slug.as_str())),
+            left_out,
+        }
+    }
+
+    fn is_left_out(&self, section: Section, slug: &str) -> bool {
+        self.left_out.contains(&(section, slug.to_string()))
+    }
+}
+
+/// A page whose slug is one of the site's own sections.
+fn check_page_slugs(pages: &[Page]) -> Vec<Diagnostic> {
+    pages
+        .iter()
+        .filter(|page| RESERVED_PAGE_SLUGS.contains(&page.slug.as_str()))
+        .map(|page| {
+            Diagnostic::error(
+                &page.path,
+                crate::diagnostic::Pos::START,
+                format!(
+                    "the page slug `{}` is reserved for the site's own pages",
+                    page.slug
+                ),
+            )
+            .with_hint("rename the file")
+        })
+        .collect()
+}
+
+/// Every `@/` link of every body that does not resolve.
+fn check_body_links(
+    slugs: &Slugs,
+    incidents: &[Arc<Incident>],
+    advice: &[Advice],
+    pages: &[Page],
+) -> Vec<Diagnostic> {
+    let resolver = Resolver {
+        incidents,
+        advice,
+        pages,
+        incident_index: &slugs.incidents,
+        advice_index: &slugs.advice,
+        page_index: &slugs.pages,
+        left_out: slugs.left_out,
+    };
+    incidents
+        .iter()
+        .map(|i| (&i.path, &i.body))
+        .chain(advice.iter().map(|a| (&a.path, &a.body)))
+        .chain(pages.iter().map(|p| (&p.path, &p.body)))
+        .flat_map(|(path, body)| body.links.iter().map(move |link| (path, link)))
+        .filter_map(|(path, link)| resolver.check_link(path, link))
+        .collect()
+}
+
+/// Each incident's advice and related incidents from its front matter, its
+/// neighbours by date, and for each advice page the incidents citing it.
+fn link_incidents(
+    slugs: &Slugs,
+    incidents: &[Arc<Incident>],
+    advice_count: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<Links>, Vec<Vec<usize>>) {
+    let mut links: Vec<Links> = vec![Links::default(); incidents.len()];
+    let mut cited_by = vec![Vec::new(); advice_count];
+    for (i, incident) in incidents.iter().enumerate() {
+        for r in &incident.advice {
+            match slugs.advice.get(r.slug.as_str()) {
+                Some(&a) => {
+                    if !links[i].advice.contains(&a) {
+                        links[i].advice.push(a);
+                        cited_by[a].push(i);
+                    }
+                }
+                None if slugs.is_left_out(Section::Advice, &r.slug) => {}
+                None => diagnostics.push(
+                    Diagnostic::error(
+                        &incident.path,
+                        r.pos,
+                        format!("no advice page `{}`", r.slug),
+                    )
+                    .with_optional_hint(suggest_slug(
+                        &r.slug,
+                        known_slugs(&slugs.advice, slugs.left_out, Section::Advice),
+                        "content/advice/",
+                    )),
+                ),
+            }
+        }
+        for r in &incident.related {
+            match slugs.incidents.get(r.slug.as_str()) {
+                Some(&j) if j == i => diagnostics.push(Diagnostic::error(
+                    &incident.path,
+                    r.pos,
+                    "an incident cannot be related to itself",
+                )),
+                Some(&j) => {
+                    if !links[i].related.contains(&j) {
+                        links[i].related.push(j);
+                    }
+                }
+                None if slugs.is_left_out(Section::Incidents, &r.slug) => {}
+                None => diagnostics.push(
+                    Diagnostic::error(&incident.path, r.pos, format!("no incident `{}`", r.slug))
+                        .with_optional_hint(suggest_slug(
+                            &r.slug,
+                            known_slugs(&slugs.incidents, slugs.left_out, Section::Incidents),
+                            "content/incidents/",
+                        )),
+                ),
+            }
+        }
+        links[i].older = (i + 1 < incidents.len()).then_some(i + 1);
+        links[i].newer = i.checked_sub(1);
+    }
+    (links, cited_by)
+}
+
+/// The terms of every taxonomy, in [`Taxonomy::ALL`]'s order, each with
+/// its URL; records each incident's terms in `links`.
+fn taxonomies(config: &Config, incidents: &[Arc<Incident>], links: &mut [Links]) -> [Vec<Term>; 4] {
+    let categories = category_terms(config, incidents, links);
+    let mut companies = group_terms(
+        incidents,
+        links,
+        |i| slug_or(&i.company, "unknown"),
+        |i| i.company.clone(),
+        |l, t| l.company = t,
+    );
+    companies.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
+    reindex(&companies, links, |l| &mut l.company);
+    // Incidents are newest first, so years come out newest first.
+    let years = group_terms(
+        incidents,
+        links,
+        |i| i.date.year.to_string(),
+        |i| i.date.year.to_string(),
+        |l, t| l.year = t,
+    );
+    let tags = tag_terms(incidents, links);
+    let mut all = [categories, companies, years, tags];
+    for (taxonomy, terms) in Taxonomy::ALL.iter().zip(&mut all) {
+        for term in terms {
+            term.url = urls::term(taxonomy.dir(), &term.slug);
+        }
+    }
+    all
 }
 
 fn slug_or(text: &str, fallback: &str) -> String {
@@ -512,5 +552,105 @@ fn reindex(terms: &[Term], links: &mut [Links], field: impl Fn(&mut Links) -> &m
         for &i in &term.incidents {
             *field(&mut links[i]) = t;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture site: Acme (2021-10-04, network), Evil Corp (2019-02,
+    /// security), Globex (2017, database); two advice pages, one page.
+    fn fixture() -> Site {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+        let config = Config::load(&root).unwrap();
+        crate::build::load(&root, config, false).ok().unwrap().site
+    }
+
+    fn slugs(site: &Site, indices: &[usize]) -> Vec<String> {
+        indices
+            .iter()
+            .map(|&i| site.incidents[i].slug.clone())
+            .collect()
+    }
+
+    #[test]
+    fn incidents_are_newest_first_with_older_and_newer_neighbours() {
+        let site = fixture();
+        assert_eq!(
+            slugs(&site, &[0, 1, 2]),
+            [
+                "2021-10-04-acme-bgp",
+                "2019-02-evil-corp-xss",
+                "2017-globex-database-deleted"
+            ]
+        );
+        assert_eq!((site.links[0].newer, site.links[0].older), (None, Some(1)));
+        assert_eq!(
+            (site.links[1].newer, site.links[1].older),
+            (Some(0), Some(2))
+        );
+        assert_eq!((site.links[2].newer, site.links[2].older), (Some(1), None));
+    }
+
+    #[test]
+    fn taxonomies_keep_their_order_and_urls() {
+        let site = fixture();
+        let names =
+            |t: Taxonomy| -> Vec<&str> { site.terms(t).iter().map(|t| t.name.as_str()).collect() };
+        // Categories by key; years newest first; tags by name.
+        assert_eq!(
+            names(Taxonomy::Category),
+            ["Database", "Network", "Security"]
+        );
+        assert_eq!(names(Taxonomy::Year), ["2021", "2019", "2017"]);
+        assert_eq!(names(Taxonomy::Tag), ["backup", "bgp", "dns", "xss"]);
+        assert_eq!(site.terms(Taxonomy::Tag)[1].url, "tags/bgp/");
+        assert_eq!(site.incident_urls[0], "incidents/2021-10-04-acme-bgp/");
+        let bgp = &site.terms(Taxonomy::Tag)[1];
+        assert_eq!(slugs(&site, &bgp.incidents), ["2021-10-04-acme-bgp"]);
+    }
+
+    #[test]
+    fn advice_pages_list_the_incidents_citing_them_newest_first() {
+        let site = fixture();
+        let restores = site
+            .advice
+            .iter()
+            .position(|a| a.slug == "test-your-restores")
+            .unwrap();
+        assert_eq!(
+            slugs(&site, &site.cited_by[restores]),
+            ["2019-02-evil-corp-xss", "2017-globex-database-deleted"]
+        );
+        assert_eq!(
+            site.links[0].related[0], 2,
+            "Acme names Globex as related first"
+        );
+    }
+
+    #[test]
+    fn a_page_may_not_take_a_sections_slug() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+        let config = Config::load(&root).unwrap();
+        let mut content = crate::content::load(
+            &root,
+            &crate::content::LoadOptions {
+                config: &config,
+                include_drafts: false,
+                cache: None,
+            },
+        )
+        .0;
+        let mut page = content.pages[0].clone();
+        page.slug = "tags".into();
+        content.pages.push(page);
+        let (_, diagnostics) = build(config.clone(), content);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("the page slug `tags` is reserved")
+        );
     }
 }

@@ -13,6 +13,8 @@ fn reports_every_problem_of_the_tree_in_one_run() {
 
 /// Builds the basic fixture, adds one bad file, and checks the second
 /// build fails with `expected` in its output while public/ stays the same.
+/// The whole message is part of the interface: it is snapshot-tested too,
+/// under the bad file's name.
 #[track_caller]
 fn rejects(rel: &str, bytes: impl AsRef<[u8]>, expected: &str) -> String {
     let site = Fixture::new("basic");
@@ -25,6 +27,13 @@ fn rejects(rel: &str, bytes: impl AsRef<[u8]>, expected: &str) -> String {
         "expected {expected:?} in:\n{}",
         run.stderr
     );
+    let name = std::path::Path::new(rel)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .to_lowercase()
+        .replace(' ', "-");
+    insta::assert_snapshot!(format!("rejects_{name}"), run.stderr);
     assert!(
         run.stderr
             .ends_with("nothing was written; the previous site is unchanged\n"),

@@ -328,3 +328,77 @@ fn exports_a_site_without_incidents() {
         csv.stdout
     );
 }
+
+/// The incident fields are written by hand in several places: the front
+/// matter (its schema), `castor new`'s template, the export's JSON and its
+/// CSV. A field added to one and forgotten in another fails here.
+#[test]
+fn every_surface_carries_every_incident_field() {
+    let kb = Knowledge::copy();
+    let sorted = |keys: Vec<String>| -> Vec<String> {
+        let mut keys = keys;
+        keys.sort();
+        keys
+    };
+    let schema: Value =
+        serde_json::from_str(&kb.castor(&["schema", "incident"]).success().stdout).unwrap();
+    let front_matter = sorted(
+        schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect(),
+    );
+
+    let site = Fixture::new("basic");
+    let new = site
+        .castor(&["new", "incident", "Fields", "--date", "2020-01-02"])
+        .success();
+    let text = site.read(new.stdout.trim());
+    let split = castor::content::frontmatter::split(&text).unwrap();
+    let template: Map<String, Value> = serde_saphyr::from_str(split.yaml).unwrap();
+    assert_eq!(
+        sorted(template.keys().cloned().collect()),
+        front_matter,
+        "castor new"
+    );
+
+    // The export names the page and gives the duration in minutes.
+    let document = json_export(&kb, &[]);
+    let exported = sorted(
+        document["incidents"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect(),
+    );
+    let mut expected: Vec<String> = front_matter
+        .iter()
+        .map(|k| {
+            if k == "duration" {
+                "duration_minutes".into()
+            } else {
+                k.clone()
+            }
+        })
+        .chain(["slug".into(), "url".into()])
+        .collect();
+    expected.sort();
+    assert_eq!(exported, expected, "export");
+
+    // The CSV adds the cited advice's titles and URLs beside its slugs.
+    let csv = kb.castor(&["export", "--format", "csv"]).success().stdout;
+    let header = sorted(
+        csv.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect(),
+    );
+    expected.extend(["advice_titles".into(), "advice_urls".into()]);
+    expected.sort();
+    assert_eq!(header, expected, "CSV");
+}
