@@ -40,6 +40,13 @@ impl Fixture {
         castor_in(self.root(), args)
     }
 
+    /// Runs `castor search` with `args` in the fixture.
+    pub fn search(&self, args: &[&str]) -> Run {
+        let mut all = vec!["search"];
+        all.extend_from_slice(args);
+        castor_in(self.root(), &all)
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
@@ -86,12 +93,6 @@ impl Knowledge {
 
     pub fn castor(&self, args: &[&str]) -> Run {
         castor_in(self.root(), args)
-    }
-
-    pub fn search(&self, args: &[&str]) -> Run {
-        let mut all = vec!["search"];
-        all.extend_from_slice(args);
-        castor_in(self.root(), &all)
     }
 }
 

@@ -2,7 +2,7 @@
 //! language, filters, typo tolerance, `--similar`, `--json`, and the
 //! rebuild of a stale index.
 
-use crate::helpers::{Fixture, Knowledge, Run, castor_in};
+use crate::helpers::{Fixture, Run, castor_in};
 
 /// The titles of a text result list, in order.
 fn titles(run: &Run) -> Vec<String> {
@@ -22,7 +22,7 @@ fn json(run: &Run) -> Vec<serde_json::Value> {
 
 #[test]
 fn bgp_finds_facebook_and_cloudflare_in_the_top_three() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let run = kb.search(&["bgp", "--limit", "3"]).success();
     let top = titles(&run).join("\n");
     assert!(top.contains("Facebook"), "{top}");
@@ -46,7 +46,7 @@ fn bgp_finds_facebook_and_cloudflare_in_the_top_three() {
 
 #[test]
 fn backup_finds_gitlab() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let run = kb.search(&["backup", "--limit", "3"]).success();
     assert!(
         titles(&run).iter().any(|t| t.contains("GitLab")),
@@ -57,7 +57,7 @@ fn backup_finds_gitlab() {
 
 #[test]
 fn an_index_built_by_castor_build_is_reused() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     castor_in(kb.root(), &["build"]).success();
     assert!(kb.root().join(".castor/index/castor-index.json").is_file());
     let run = kb.search(&["bgp"]).success();
@@ -66,7 +66,7 @@ fn an_index_built_by_castor_build_is_reused() {
 
 #[test]
 fn stemming_matches_other_forms_of_a_word() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let singular = titles(&kb.search(&["partition"]).success());
     let plural = titles(&kb.search(&["partitions"]).success());
     assert!(!singular.is_empty());
@@ -75,7 +75,7 @@ fn stemming_matches_other_forms_of_a_word() {
 
 #[test]
 fn a_phrase_matches_words_in_order_only() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let phrase = kb.search(&["\"split brain\""]).success();
     assert!(
         titles(&phrase).iter().any(|t| t.contains("GitHub")),
@@ -92,7 +92,7 @@ fn a_phrase_matches_words_in_order_only() {
 
 #[test]
 fn words_are_joined_with_and_and_operators_work() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let both = titles(&kb.search(&["bgp", "dnssec", "-n", "20"]).success());
     let either = titles(&kb.search(&["bgp OR dnssec", "-n", "20"]).success());
     let without = titles(&kb.search(&["bgp -dnssec", "-n", "20"]).success());
@@ -110,7 +110,7 @@ fn words_are_joined_with_and_and_operators_work() {
 
 #[test]
 fn each_filter_narrows_the_results() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let all = json(&kb.search(&["data", "--json", "-n", "50"]).success());
     assert!(all.len() > 5);
     let check = |args: &[&str], ok: &dyn Fn(&serde_json::Value) -> bool| {
@@ -138,7 +138,7 @@ fn each_filter_narrows_the_results() {
 
 #[test]
 fn a_typo_still_finds_cloudflare_and_says_so() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let run = kb.search(&["clodflare"]).success();
     assert!(
         run.stdout.starts_with(
@@ -152,7 +152,7 @@ fn a_typo_still_finds_cloudflare_and_says_so() {
 
 #[test]
 fn a_query_of_common_words_says_they_are_not_indexed() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let run = kb.search(&["the"]).success();
     assert_eq!(
         run.stdout.trim(),
@@ -171,14 +171,14 @@ fn a_query_of_common_words_says_they_are_not_indexed() {
 
 #[test]
 fn no_result_says_so() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let run = kb.search(&["xqzzyv"]).success();
     assert_eq!(run.stdout.trim(), "No results for `xqzzyv`.");
 }
 
 #[test]
 fn similar_lists_other_incidents_like_one() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let hits = json(
         &kb.search(&[
             "--similar",
@@ -213,7 +213,7 @@ fn similar_lists_other_incidents_like_one() {
 
 #[test]
 fn a_malformed_query_is_a_usage_error() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     for query in ["title:(", "\"unclosed", "nosuchfield:x"] {
         let run = kb.search(&[query]).code(2);
         assert!(
@@ -235,7 +235,7 @@ fn a_malformed_query_is_a_usage_error() {
 
 #[test]
 fn json_carries_every_field_and_the_score() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     let hits = json(&kb.search(&["bgp", "--json"]).success());
     let facebook = hits
         .iter()
@@ -273,7 +273,7 @@ fn json_carries_every_field_and_the_score() {
 
 #[test]
 fn editing_content_makes_the_next_search_rebuild_and_find_it() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     kb.search(&["bgp"]).success();
     let before = kb.search(&["zanzibarquux"]).success();
     assert!(before.stdout.starts_with("No results"));
@@ -333,7 +333,7 @@ fn an_update_in_place_drops_deleted_documents_and_keeps_the_rest() {
 
 #[test]
 fn a_rebuild_that_finds_content_errors_exits_1() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     std::fs::write(
         kb.root().join("content/incidents/2021-bad.md"),
         "---\ntitle: x\n---\n",
@@ -345,7 +345,7 @@ fn a_rebuild_that_finds_content_errors_exits_1() {
 
 #[test]
 fn the_site_gets_a_search_page_a_header_box_and_a_sharded_index() {
-    let kb = Knowledge::copy();
+    let kb = Fixture::new("search");
     castor_in(kb.root(), &["build"]).success();
     let public = kb.root().join("public");
     let page = std::fs::read_to_string(public.join("search/index.html")).unwrap();
