@@ -25,6 +25,9 @@ pub struct Body {
     pub links: Vec<InternalLink>,
     /// Heading ids, so `@/...md#anchor` links can be checked.
     pub anchors: Vec<String>,
+    /// Where each heading starts in `text`, with its id: the sections a
+    /// search result links to.
+    pub sections: Vec<(usize, String)>,
     pub words: usize,
 }
 
@@ -101,6 +104,8 @@ struct Walk<'a> {
     /// ids) and fenced code (for highlighting).
     heading: Option<OpenHeading<'a>>,
     code: Option<(String, String)>,
+    /// Where the open heading starts in the body's text.
+    heading_start: usize,
     depth: usize,
     in_first_paragraph: bool,
     first_paragraph_done: bool,
@@ -119,6 +124,7 @@ impl<'a> Walk<'a> {
             used_ids: HashSet::new(),
             heading: None,
             code: None,
+            heading_start: 0,
             depth: 0,
             in_first_paragraph: false,
             first_paragraph_done: false,
@@ -149,6 +155,7 @@ impl<'a> Walk<'a> {
                 level, id, classes, ..
             }) => {
                 self.heading = Some((level, id, classes, Vec::new()));
+                self.heading_start = self.body.text.len();
                 return;
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -157,6 +164,10 @@ impl<'a> Walk<'a> {
                     let (events, body, used_ids) =
                         (&mut self.events, &mut self.body, &mut self.used_ids);
                     push_heading(events, body, used_ids, level, id, classes, inner);
+                    if let Some(anchor) = self.body.anchors.last() {
+                        let section = (self.heading_start, anchor.clone());
+                        self.body.sections.push(section);
+                    }
                 }
                 return;
             }

@@ -509,11 +509,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
             "term.html"
         }
-        Page::Search => {
-            ctx.insert("categories", &term_items(site, Taxonomy::Category));
-            ctx.insert("years", &term_items(site, Taxonomy::Year));
-            "search.html"
-        }
+        Page::Search => "search.html",
         Page::Stats => {
             ctx.insert("charts", &shared.stats().all(&root_of(&url)));
             "stats.html"

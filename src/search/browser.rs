@@ -1,450 +1,496 @@
-//! The browser's search index: a compact inverted index of our own, split
-//! into small JSON files the `/search/` page fetches only when needed.
+//! The browser's search index: the same words, stems and scores as
+//! `castor search`, in small files the search page loads only as a query
+//! needs them.
 //!
-//! - `search/index/meta.json`: document count, shard keys, categories and
-//!   every document's category and year (for the filters);
-//! - `search/index/t/<key>.json`: the terms starting with `<key>` (their
-//!   first [`SHARD_PREFIX`] characters), each with its postings as
-//!   `[doc delta, weight, ...]`;
-//! - `search/index/d/<n>.json`: the display fields of documents
-//!   `n * CHUNK .. (n + 1) * CHUNK`.
+//! Every file is a script, `castorIndex("<name>", <json>)`, so the page
+//! loads it with a `<script>` element: that works from `file://`, where
+//! `fetch` does not, and over any static server. Under `search/index/`:
 //!
-//! A query fetches the meta file, one shard per word and the chunks of the
-//! results it shows, so what it downloads grows with the query, not with
-//! the site. Pagefind and elasticlunr were measured against this (see
-//! BENCHMARKS.md): too slow to build, or one file too big to download.
+//! - `meta.js`: the document count, the way back to the site root, the
+//!   shard keys, the stop words and the facets' value names;
+//! - `t/<key>.js`: the stems starting with `<key>` and, for each, every
+//!   document holding it with its score: the BM25 `castor search` gives a
+//!   one-word query, field weights included, so the page ranks as the CLI
+//!   does; and the words of the site starting with `<key>` whose stem
+//!   differs, so the page never stems a query word itself;
+//! - `d/<n>.js`: document `n` as a result shows it, with its text by
+//!   section for the excerpt around the best match;
+//! - `f/<n>.js`: each document's category, year, company and tags, in
+//!   chunks, for facet counts and filters;
+//! - `v/<len>.js`: the words of `len` letters, give or take one, for a
+//!   query word the site does not hold (a typo).
+//!
+//! A query loads the meta file, one shard per word and the records of
+//! the results it shows: what it downloads grows with the query.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::stem;
 use super::vocabulary::Vocabulary;
 use crate::content::Kind;
 use crate::output::OutputFile;
-use crate::site::Site;
+use crate::site::{Site, Taxonomy};
+use crate::urls;
 
-/// Characters of a term that pick its shard.
-pub const SHARD_PREFIX: usize = 3;
-/// Documents per display chunk: a page of results touches a few chunks of
-/// a few kilobytes each.
-pub const CHUNK: usize = 50;
-/// Longest summary shown under a result, in characters.
-const SUMMARY_CHARS: usize = 200;
 /// Where the files go in the site.
 pub const DIR: &str = "search/index";
 /// Bumped when the files' shape changes; the script checks it.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// A shard's stems and postings, in bytes of JSON, before it is split by a
+/// longer prefix.
+const SHARD_BYTES: usize = 40_000;
+/// The longest shard key: past it, a shard holds what it holds.
+const MAX_KEY_CHARS: usize = 4;
+/// Documents per facet file.
+const FACET_CHUNK: usize = 2_500;
+/// Query words shorter than this are never taken for typos.
+pub const TYPO_MIN_CHARS: usize = 5;
+/// tantivy's BM25 parameters, which `castor search` ranks with.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
 
-/// Words too common to help; the page drops them from queries too.
+/// Words too common to help; neither engine indexes them.
 pub(super) const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have",
     "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "then", "there",
     "these", "they", "this", "to", "was", "were", "which", "with",
 ];
 
-#[derive(Serialize)]
-struct Meta<'a> {
-    version: u32,
-    docs: usize,
-    chunk: usize,
-    prefix: usize,
-    shards: Vec<&'a str>,
-    categories: Vec<[&'a str; 2]>,
-    /// Per document: its category's index in `categories`, or -1.
-    category: Vec<i64>,
-    /// Per document: its year, or 0 for advice.
-    year: Vec<i32>,
-    stop_words: &'a [&'a str],
+/// Whether `word` is one of [`STOP_WORDS`].
+pub(super) fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
 }
-
-/// One result as the page shows it.
-#[derive(Serialize)]
-struct Display<'a> {
-    url: String,
-    title: &'a str,
-    company: &'a str,
-    date: String,
-    category: &'a str,
-    kind: &'static str,
-    summary: String,
-}
-
-/// The text of one document, field by field, with each field's weight: a
-/// word in a title counts more than the same word in the body.
-type Fields<'a> = Vec<(&'a str, u32)>;
-
-/// One term and its postings: `(doc, weight)` in doc order.
-type TermPostings<'a> = (Cow<'a, str>, Vec<(u32, u32)>);
 
 /// The files of the browser index for `site`.
 pub fn files(site: &Site) -> Vec<OutputFile> {
     index(site).0
 }
 
-/// The words of `site`, as the browser index counts them, without its files:
-/// what `castor search` needs when it rebuilds its index alone.
+/// The words of `site` with their document counts, without the files:
+/// what `castor search` suggests spellings from.
 pub fn vocabulary(site: &Site) -> Vocabulary {
-    vocabulary_of(&sorted(postings(&texts(site))))
+    Analysis::of(&documents(site)).vocabulary()
 }
 
-/// The files of the browser index for `site`, and its words, which
-/// `castor search` suggests spellings from.
+/// The files of the browser index for `site`, and its words.
 pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
-    let categories: Vec<[&str; 2]> = site
-        .config
-        .categories
-        .iter()
-        .map(|(key, c)| [key.as_str(), c.name.as_str()])
-        .collect();
-    let documents = site.incidents.len() + site.advice.len();
-    let mut displays = Vec::with_capacity(documents);
-    let mut category = Vec::with_capacity(documents);
-    let mut year = Vec::with_capacity(documents);
-    for (i, url) in site.incidents.iter().zip(&site.incident_urls) {
-        displays.push(Display {
-            url: url.clone(),
-            title: &i.title,
-            company: &i.company,
-            date: i.date.iso(),
-            category: site
-                .config
-                .categories
-                .get(&i.category)
-                .map_or(i.category.as_str(), |c| c.name.as_str()),
-            kind: Kind::Incident.as_str(),
-            summary: crate::text::cut_at_word(&i.summary, SUMMARY_CHARS),
-        });
-        category.push(
-            categories
-                .iter()
-                .position(|[key, _]| *key == i.category)
-                .map_or(-1, |p| p as i64),
-        );
-        year.push(i.date.year);
-    }
-    for (a, url) in site.advice.iter().zip(&site.advice_urls) {
-        displays.push(Display {
-            url: url.clone(),
-            title: &a.title,
-            company: "",
-            date: String::new(),
-            category: "",
-            kind: Kind::Advice.as_str(),
-            summary: crate::text::cut_at_word(&a.summary, SUMMARY_CHARS),
-        });
-        category.push(-1);
-        year.push(0);
-    }
-
-    let terms = sorted(postings(&texts(site)));
-    let shards: Vec<(&str, &[TermPostings])> = terms
-        .chunk_by(|a, b| shard_key(&a.0) == shard_key(&b.0))
-        .map(|run| (shard_key(&run[0].0), run))
-        .collect();
-    let mut files = vec![json(
-        format!("{DIR}/meta.json"),
-        &Meta {
-            version: VERSION,
-            docs: displays.len(),
-            chunk: CHUNK,
-            prefix: SHARD_PREFIX,
-            shards: shards.iter().map(|(key, _)| *key).collect(),
-            categories: categories.clone(),
-            category,
-            year,
-            stop_words: STOP_WORDS,
-        },
-    )];
-    files.par_extend(shards.par_iter().map(|(key, run)| {
-        let terms: BTreeMap<&str, Vec<u32>> = run
-            .iter()
-            .map(|(term, docs)| (term.as_ref(), delta_encode(docs)))
-            .collect();
-        json(format!("{DIR}/t/{key}.json"), &terms)
-    }));
+    let docs = documents(site);
+    let analysis = Analysis::of(&docs);
+    let keys = shard_keys(&analysis);
+    let mut files = vec![script("meta", &meta(site, &keys))];
+    files.par_extend(shards(&analysis, &keys));
     files.par_extend(
-        displays
-            .par_chunks(CHUNK)
+        docs.par_iter()
             .enumerate()
-            .map(|(n, chunk)| json(format!("{DIR}/d/{n}.json"), &chunk)),
+            .map(|(n, doc)| script(&format!("d/{n}"), &doc.record)),
     );
-    (files, vocabulary_of(&terms))
+    files.extend(facets(site));
+    files.extend(typo_lists(&analysis));
+    (files, analysis.vocabulary())
 }
 
-/// Every document's text, incidents then advice, in the order of their
-/// numbers in the index.
-fn texts(site: &Site) -> Vec<Fields<'_>> {
-    let incidents = site.incidents.iter().map(|i| {
-        let mut fields: Fields = vec![
-            (&i.title, 8),
-            (&i.company, 8),
-            (&i.root_cause, 4),
-            (&i.summary, 2),
-            (&i.body.text, 1),
-        ];
-        fields.extend(i.tags.iter().chain(&i.lessons).map(|t| (t.as_str(), 3)));
-        fields
-    });
-    let advice = site.advice.iter().map(|a| {
-        let mut fields: Fields = vec![(&a.title, 8), (&a.summary, 2), (&a.body.text, 1)];
-        fields.extend(a.tags.iter().map(|t| (t.as_str(), 3)));
-        fields
-    });
+/// One searchable document: its fields as `castor search` weighs them,
+/// and what a result shows.
+struct Document<'a> {
+    /// The text of each of [`FIELDS`], lists joined.
+    fields: [String; 6],
+    record: Record<'a>,
+}
+
+/// The fields both engines search, with `castor search`'s weights
+/// (`schema::boosts`).
+const FIELDS: [f32; 6] = [3.0, 3.0, 2.0, 1.5, 2.0, 1.0];
+
+/// A result as the page shows it.
+#[derive(Serialize)]
+struct Record<'a> {
+    url: &'a str,
+    title: &'a str,
+    company: &'a str,
+    date: String,
+    category: &'a str,
+    kind: &'static str,
+    summary: &'a str,
+    /// The body's text by section: `[anchor, text]`, the first anchor
+    /// empty for the text before any heading.
+    sections: Vec<(&'a str, &'a str)>,
+}
+
+/// Incidents then advice pages, in the site's order: a document's number
+/// in every file.
+fn documents(site: &Site) -> Vec<Document<'_>> {
+    let category_name = |key: &str| {
+        site.config
+            .categories
+            .get(key)
+            .map_or("", |c| c.name.as_str())
+    };
+    let incidents = site
+        .incidents
+        .iter()
+        .zip(&site.incident_urls)
+        .map(|(i, url)| Document {
+            fields: [
+                i.title.clone(),
+                i.company.clone(),
+                i.root_cause.clone(),
+                i.lessons.join("\n"),
+                i.tags.join("\n"),
+                i.body.text.clone(),
+            ],
+            record: Record {
+                url,
+                title: &i.title,
+                company: &i.company,
+                date: i.date.iso(),
+                category: category_name(&i.category),
+                kind: Kind::Incident.as_str(),
+                summary: &i.summary,
+                sections: sections(&i.body),
+            },
+        });
+    let advice = site
+        .advice
+        .iter()
+        .zip(&site.advice_urls)
+        .map(|(a, url)| Document {
+            fields: [
+                a.title.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                a.tags.join("\n"),
+                a.body.text.clone(),
+            ],
+            record: Record {
+                url,
+                title: &a.title,
+                company: "",
+                date: String::new(),
+                category: "",
+                kind: Kind::Advice.as_str(),
+                summary: &a.summary,
+                sections: sections(&a.body),
+            },
+        });
     incidents.chain(advice).collect()
 }
 
-/// The terms in byte order.
-fn sorted(mut terms: Vec<TermPostings>) -> Vec<TermPostings> {
-    terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    terms
-}
-
-fn vocabulary_of(terms: &[TermPostings]) -> Vocabulary {
-    let words = terms
+fn sections(body: &crate::content::Body) -> Vec<(&str, &str)> {
+    let mut starts: Vec<(usize, &str)> = vec![(0, "")];
+    starts.extend(
+        body.sections
+            .iter()
+            .map(|(at, anchor)| (*at, anchor.as_str())),
+    );
+    let ends = starts
         .iter()
-        .map(|(term, docs)| {
-            let count = u32::try_from(docs.len()).unwrap_or(u32::MAX);
-            (term.to_string(), count)
+        .skip(1)
+        .map(|(at, _)| *at)
+        .chain([body.text.len()]);
+    starts
+        .iter()
+        .zip(ends)
+        .filter_map(|(&(start, anchor), end)| {
+            let text = body.text.get(start..end)?.trim();
+            (!text.is_empty()).then_some((anchor, text))
         })
-        .collect();
-    Vocabulary::from_sorted(words)
+        .collect()
 }
 
-/// The postings of every document, counted in parallel over runs of
-/// documents and joined in order, so each list stays sorted by document.
-fn postings<'a>(texts: &[Fields<'a>]) -> Vec<TermPostings<'a>> {
-    texts
-        .par_iter()
-        .enumerate()
-        .with_min_len(64)
-        .fold(Counter::default, |mut counter, (doc, fields)| {
-            counter.add(u32::try_from(doc).unwrap_or(u32::MAX), fields);
-            counter
-        })
-        .reduce(Counter::default, Counter::append)
-        .into_terms()
+/// Every document's words and stems, counted.
+struct Analysis {
+    /// Stems in byte order, each with its postings: `(document, score)`
+    /// in document order, the score in hundredths.
+    stems: Vec<(String, Vec<(u32, u32)>)>,
+    /// Every word (before stemming) with its stem and document count.
+    words: BTreeMap<String, (String, u32)>,
 }
 
-/// The postings of a run of documents. Words are numbered as they first
-/// appear, so a word costs one hash lookup per occurrence and everything
-/// else is indexing by number.
-#[derive(Default)]
-struct Counter<'a> {
-    numbers: FxHashMap<Cow<'a, str>, u32>,
-    /// By word number.
-    postings: Vec<Vec<(u32, u32)>>,
-    /// By word number, for the document being counted: its weight so far
-    /// and the last field that added to it (`u32::MAX`: none yet).
-    current: Vec<(u32, u32)>,
-    /// The words of the document being counted.
-    seen: Vec<u32>,
+/// What one document holds: per field, each stem's count and the field's
+/// length in tokens; and its distinct words.
+struct Counted {
+    fields: Vec<(FxHashMap<String, u32>, u32)>,
+    words: Vec<String>,
 }
 
-impl<'a> Counter<'a> {
-    fn add(&mut self, doc: u32, fields: &Fields<'a>) {
-        for (field, &(text, weight)) in (0u32..).zip(fields) {
-            for word in words(text) {
-                let n = self.number(word);
-                let (total, last) = &mut self.current[n as usize];
-                if *last == u32::MAX {
-                    self.seen.push(n);
-                }
-                // A word repeated in one field counts once, so long
-                // bodies do not drown short titles.
-                if *last != field {
-                    *total += weight;
-                    *last = field;
+impl Analysis {
+    fn of(docs: &[Document]) -> Analysis {
+        let counted: Vec<Counted> = docs.par_iter().map(count).collect();
+        let n = docs.len() as f32;
+        let mut totals = [0f32; 6];
+        let mut df: Vec<FxHashMap<&str, u32>> = vec![FxHashMap::default(); 6];
+        for doc in &counted {
+            for (f, (stems, len)) in doc.fields.iter().enumerate() {
+                totals[f] += *len as f32;
+                for stem in stems.keys() {
+                    *df[f].entry(stem.as_str()).or_default() += 1;
                 }
             }
         }
-        for n in self.seen.drain(..) {
-            let (weight, _) = std::mem::replace(&mut self.current[n as usize], (0, u32::MAX));
-            self.postings[n as usize].push((doc, weight));
+        let average = totals.map(|t| (t / n.max(1.0)).max(1.0));
+        let mut postings: FxHashMap<&str, Vec<(u32, u32)>> = FxHashMap::default();
+        for (d, doc) in counted.iter().enumerate() {
+            let mut scores: FxHashMap<&str, f32> = FxHashMap::default();
+            for (f, (stems, len)) in doc.fields.iter().enumerate() {
+                let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
+                for (stem, &tf) in stems {
+                    let df = df[f][stem.as_str()] as f32;
+                    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                    let tf = tf as f32;
+                    *scores.entry(stem.as_str()).or_default() +=
+                        FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
+                }
+            }
+            for (stem, score) in scores {
+                let hundredths = (score * 100.0).round().max(1.0) as u32;
+                postings
+                    .entry(stem)
+                    .or_default()
+                    .push((d as u32, hundredths));
+            }
         }
-    }
-
-    fn number(&mut self, word: Cow<'a, str>) -> u32 {
-        if let Some(&n) = self.numbers.get(word.as_ref()) {
-            return n;
-        }
-        let n = u32::try_from(self.postings.len()).unwrap_or(u32::MAX);
-        self.numbers.insert(word, n);
-        self.postings.push(Vec::new());
-        self.current.push((0, u32::MAX));
-        n
-    }
-
-    /// Adds the postings of `later`, whose documents all come after these.
-    fn append(mut self, later: Counter<'a>) -> Counter<'a> {
-        let mut postings = later.postings;
-        for (word, n) in later.numbers {
-            let docs = std::mem::take(&mut postings[n as usize]);
-            let mine = self.number(word);
-            self.postings[mine as usize].extend(docs);
-        }
-        self
-    }
-
-    fn into_terms(self) -> Vec<TermPostings<'a>> {
-        let mut postings = self.postings;
-        self.numbers
+        let mut stems: Vec<(String, Vec<(u32, u32)>)> = postings
             .into_iter()
-            .map(|(word, n)| {
-                let docs = std::mem::take(&mut postings[n as usize]);
-                (word, docs)
+            .map(|(stem, mut docs)| {
+                docs.sort_unstable();
+                (stem.to_string(), docs)
             })
-            .collect()
+            .collect();
+        stems.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut words: BTreeMap<String, (String, u32)> = BTreeMap::new();
+        for doc in &counted {
+            for word in &doc.words {
+                match words.get_mut(word) {
+                    Some((_, count)) => *count += 1,
+                    None => {
+                        words.insert(word.clone(), (stem::stem(word), 1));
+                    }
+                }
+            }
+        }
+        Analysis { stems, words }
+    }
+
+    /// The indexed words (not the stop words) with their document counts.
+    fn vocabulary(&self) -> Vocabulary {
+        Vocabulary::from_sorted(
+            self.words
+                .iter()
+                .filter(|(_, (stem, _))| !stem.is_empty())
+                .map(|(word, (_, count))| (word.clone(), *count))
+                .collect(),
+        )
     }
 }
 
-/// A posting list as the page reads it: `[doc delta, weight, ...]`.
+fn count(doc: &Document) -> Counted {
+    let mut words: Vec<String> = Vec::new();
+    let fields = doc
+        .fields
+        .iter()
+        .map(|text| {
+            let mut stems: FxHashMap<String, u32> = FxHashMap::default();
+            let mut len = 0;
+            stem::each_word(text, |word| {
+                let stem = stem::stem(word);
+                if stem.is_empty() {
+                    return;
+                }
+                len += 1;
+                *stems.entry(stem).or_default() += 1;
+                words.push(word.to_string());
+            });
+            (stems, len)
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    Counted { fields, words }
+}
+
+/// The shard keys: prefixes of the stems, one character long where that
+/// keeps a shard small, longer where it would not.
+fn shard_keys(analysis: &Analysis) -> Vec<String> {
+    let sized: Vec<(&str, usize)> = analysis
+        .stems
+        .iter()
+        .map(|(stem, docs)| (stem.as_str(), stem.len() + 8 + docs.len() * 8))
+        .collect();
+    let mut keys = Vec::new();
+    split(&sized, 1, &mut keys);
+    keys
+}
+
+fn split(stems: &[(&str, usize)], chars: usize, keys: &mut Vec<String>) {
+    let prefix = |stem: &str| -> String { stem.chars().take(chars).collect() };
+    for run in stems.chunk_by(|a, b| prefix(a.0) == prefix(b.0)) {
+        let size: usize = run.iter().map(|(_, s)| s).sum();
+        if size <= SHARD_BYTES || chars >= MAX_KEY_CHARS {
+            keys.push(prefix(run[0].0));
+        } else {
+            split(run, chars + 1, keys);
+        }
+    }
+}
+
+/// The shard a stem or word belongs to: its longest prefix among `keys`,
+/// in byte order. `None` when no key is a prefix: no stem starts so.
+pub fn shard_of<'k>(word: &str, keys: &'k [String]) -> Option<&'k str> {
+    (1..=MAX_KEY_CHARS)
+        .rev()
+        .map(|n| word.chars().take(n).collect::<String>())
+        .find_map(|prefix| keys.binary_search(&prefix).ok().map(|at| keys[at].as_str()))
+}
+
+#[derive(Serialize)]
+struct Shard<'a> {
+    /// Stem: `[document delta, score, ...]`.
+    s: BTreeMap<&'a str, Vec<u32>>,
+    /// Word: its stem, where the two differ.
+    w: BTreeMap<&'a str, &'a str>,
+}
+
+fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
+    let mut by_key: BTreeMap<&str, Shard> = keys
+        .iter()
+        .map(|k| {
+            let shard = Shard {
+                s: BTreeMap::new(),
+                w: BTreeMap::new(),
+            };
+            (k.as_str(), shard)
+        })
+        .collect();
+    for (stem, docs) in &analysis.stems {
+        if let Some(shard) = shard_of(stem, keys).and_then(|k| by_key.get_mut(k)) {
+            shard.s.insert(stem, delta_encode(docs));
+        }
+    }
+    for (word, (stem, _)) in &analysis.words {
+        if word != stem
+            && !stem.is_empty()
+            && let Some(shard) = shard_of(word, keys).and_then(|k| by_key.get_mut(k))
+        {
+            shard.w.insert(word, stem);
+        }
+    }
+    by_key
+        .par_iter()
+        .map(|(key, shard)| script(&format!("t/{key}"), shard))
+        .collect()
+}
+
+/// `[doc delta, score, ...]`.
 fn delta_encode(docs: &[(u32, u32)]) -> Vec<u32> {
     let mut list = Vec::with_capacity(docs.len() * 2);
     let mut last = 0;
-    for &(doc, weight) in docs {
+    for &(doc, score) in docs {
         list.push(doc - last);
-        list.push(weight);
+        list.push(score);
         last = doc;
     }
     list
 }
 
-fn json(path: String, value: &impl Serialize) -> OutputFile {
-    OutputFile {
-        path: path.into(),
-        // Maps with string keys, strings and numbers always serialize.
-        bytes: serde_json::to_vec(value).unwrap_or_default(),
+#[derive(Serialize)]
+struct Meta<'a> {
+    version: u32,
+    docs: usize,
+    /// From `search/index/` back to the site root.
+    root: String,
+    shards: &'a [String],
+    stop_words: &'a [&'a str],
+    typo_min: usize,
+    facet_chunk: usize,
+    /// The value names of each facet, by number in the facet files.
+    categories: Vec<&'a str>,
+    companies: Vec<&'a str>,
+    tags: Vec<&'a str>,
+}
+
+fn meta<'a>(site: &'a Site, keys: &'a [String]) -> Meta<'a> {
+    let names = |t: Taxonomy| {
+        site.terms(t)
+            .iter()
+            .map(|term| term.name.as_str())
+            .collect()
+    };
+    Meta {
+        version: VERSION,
+        docs: site.incidents.len() + site.advice.len(),
+        root: urls::root_of(&format!("{DIR}/")),
+        shards: keys,
+        stop_words: STOP_WORDS,
+        typo_min: TYPO_MIN_CHARS,
+        facet_chunk: FACET_CHUNK,
+        categories: names(Taxonomy::Category),
+        companies: names(Taxonomy::Company),
+        tags: names(Taxonomy::Tag),
     }
 }
 
-/// Lowercased alphanumeric runs of two characters or more, without stop
-/// words: the same rule as `words()` in search.js.
-pub fn words(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
-    Runs { text, at: 0 }
-        .filter(|w| w.len() >= 2 && (w.is_ascii() || w.chars().nth(1).is_some()))
-        .map(|w| {
-            let upper = if w.is_ascii() {
-                w.bytes().any(|b| b.is_ascii_uppercase())
-            } else {
-                w.chars().any(char::is_uppercase)
-            };
-            if upper {
-                Cow::Owned(w.to_lowercase())
-            } else {
-                Cow::Borrowed(w)
-            }
+/// Per document: `[category, year, company, [tags]]`, by number in the
+/// meta file's lists (-1 and 0 for an advice page, which has none).
+fn facets(site: &Site) -> Vec<OutputFile> {
+    let rows: Vec<(i64, i32, i64, &[usize])> = site
+        .incidents
+        .iter()
+        .zip(&site.links)
+        .map(|(i, l)| {
+            (
+                l.category as i64,
+                i.date.year,
+                l.company as i64,
+                l.tags.as_slice(),
+            )
         })
-        .filter(|w| !is_stop_word(w))
+        .chain(site.advice.iter().map(|_| (-1, 0, -1, &[][..])))
+        .collect();
+    rows.chunks(FACET_CHUNK)
+        .enumerate()
+        .map(|(n, chunk)| script(&format!("f/{n}"), &chunk))
+        .collect()
 }
 
-/// The longest stop word's length, and the stop words' first letters as a
-/// bit set: most words fail one of the two and skip the lookup.
-const STOP_MAX_LEN: usize = {
-    let (mut max, mut i) = (0, 0);
-    while i < STOP_WORDS.len() {
-        if STOP_WORDS[i].len() > max {
-            max = STOP_WORDS[i].len();
+/// `v/<len>.js`: `[word, stem, documents]` for every word of `len - 1` to
+/// `len + 1` characters, for query words of `len` characters the site
+/// does not hold.
+fn typo_lists(analysis: &Analysis) -> Vec<OutputFile> {
+    let mut by_len: BTreeMap<usize, Vec<(&str, &str, u32)>> = BTreeMap::new();
+    for (word, (stem, count)) in &analysis.words {
+        if stem.is_empty() {
+            continue;
         }
-        i += 1;
-    }
-    max
-};
-const STOP_FIRST_LETTERS: u128 = {
-    let (mut set, mut i) = (0u128, 0);
-    while i < STOP_WORDS.len() {
-        set |= 1 << STOP_WORDS[i].as_bytes()[0];
-        i += 1;
-    }
-    set
-};
-
-/// Whether `word` is in [`STOP_WORDS`]. Called for every word of the site:
-/// each stop word is packed into a `u64`, so the lookup compares numbers,
-/// not strings.
-pub(super) fn is_stop_word(word: &str) -> bool {
-    let first = word.as_bytes().first().map_or(0, |&b| u32::from(b));
-    if word.len() > STOP_MAX_LEN || first >= 128 || STOP_FIRST_LETTERS & (1 << first) == 0 {
-        return false;
-    }
-    static PACKED: LazyLock<Vec<u64>> = LazyLock::new(|| {
-        let mut packed: Vec<u64> = STOP_WORDS.iter().filter_map(|w| pack(w)).collect();
-        packed.sort_unstable();
-        packed
-    });
-    pack(word).is_some_and(|key| PACKED.binary_search(&key).is_ok())
-}
-
-/// The bytes of a word of at most eight bytes, as one number.
-fn pack(word: &str) -> Option<u64> {
-    let bytes = word.as_bytes();
-    let mut buf = [0u8; 8];
-    buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
-    Some(u64::from_le_bytes(buf))
-}
-
-/// The alphanumeric runs of a text. Bytes are looked at one by one and
-/// only non-ASCII ones decoded: this runs over every word of the site.
-struct Runs<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Runs<'a> {
-    /// Whether the character at byte `at` is alphanumeric, and its length.
-    fn alphanumeric_at(&self, at: usize) -> (bool, usize) {
-        let byte = self.text.as_bytes()[at];
-        if byte.is_ascii() {
-            return (byte.is_ascii_alphanumeric(), 1);
-        }
-        let c = self.text[at..].chars().next().unwrap_or(' ');
-        (c.is_alphanumeric(), c.len_utf8())
-    }
-
-    /// Moves past the run of characters that are (or are not) alphanumeric.
-    fn skip(&mut self, alphanumeric: bool) {
-        let bytes = self.text.as_bytes();
-        while let Some(&byte) = bytes.get(self.at) {
-            if byte.is_ascii() {
-                if byte.is_ascii_alphanumeric() != alphanumeric {
-                    return;
-                }
-                self.at += 1;
-            } else {
-                let (inside, width) = self.alphanumeric_at(self.at);
-                if inside != alphanumeric {
-                    return;
-                }
-                self.at += width;
+        let len = word.chars().count();
+        for target in len.saturating_sub(1)..=len + 1 {
+            if target >= TYPO_MIN_CHARS {
+                by_len.entry(target).or_default().push((word, stem, *count));
             }
         }
     }
+    by_len
+        .iter()
+        .map(|(len, words)| script(&format!("v/{len}"), words))
+        .collect()
 }
 
-impl<'a> Iterator for Runs<'a> {
-    type Item = &'a str;
-
-    fn next(&mut self) -> Option<&'a str> {
-        self.skip(false);
-        if self.at >= self.text.len() {
-            return None;
-        }
-        let start = self.at;
-        self.skip(true);
-        Some(&self.text[start..self.at])
+/// A file of the index: a script handing its data to the page.
+fn script(name: &str, value: &impl Serialize) -> OutputFile {
+    // Maps with string keys, strings and numbers always serialize.
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let text = format!(
+        "castorIndex({},{json});\n",
+        serde_json::to_string(name).unwrap_or_default()
+    );
+    OutputFile {
+        path: format!("{DIR}/{name}.js").into(),
+        bytes: text.into_bytes(),
     }
-}
-
-/// The first [`SHARD_PREFIX`] characters of `term`.
-fn shard_key(term: &str) -> &str {
-    let end = term
-        .char_indices()
-        .nth(SHARD_PREFIX)
-        .map_or(term.len(), |(at, _)| at);
-    &term[..end]
 }
 
 #[cfg(test)]
@@ -452,34 +498,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_drop_stop_words_and_single_letters() {
-        let found: Vec<Cow<str>> = words("The BGP route, a withdrawal of Facebook’s").collect();
-        assert_eq!(found, ["bgp", "route", "withdrawal", "facebook"]);
+    fn a_word_belongs_to_its_longest_key() {
+        let keys: Vec<String> = ["a", "ce", "cer", "d"].map(String::from).to_vec();
+        assert_eq!(shard_of("certif", &keys), Some("cer"));
+        assert_eq!(shard_of("cell", &keys), Some("ce"));
+        assert_eq!(shard_of("dns", &keys), Some("d"));
+        assert_eq!(shard_of("zebra", &keys), None);
     }
 
+    /// The site splits and folds words as `castor search` does: the same
+    /// words, so the same stems. (Rust's `is_alphanumeric` and JavaScript's
+    /// `\p{L}\p{N}` differ on combining marks; `\p{Alphabetic}` does not.)
     #[test]
-    fn words_split_like_the_unicode_rule() {
-        let text = "Café-Ünïcode x2 ÄB résumé’s 東京 a,b;;DNS";
-        let fast: Vec<Cow<str>> = words(text).collect();
-        let slow: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 2)
-            .map(str::to_lowercase)
-            .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-            .collect();
-        assert_eq!(fast, slow);
-        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
-        assert!(!is_stop_word("therein") && !is_stop_word("t"));
-        assert!(!is_stop_word("") && !is_stop_word("thus") && !is_stop_word("été"));
-        assert_eq!(
-            fast,
-            ["café", "ünïcode", "x2", "äb", "résumé", "東京", "dns"]
+    #[ignore = "needs Node.js; run by .ci/run"]
+    fn the_page_splits_words_as_the_index_does() {
+        let text = "us-east-1 don't naïve IPv6 Ünïcode café-crème x86_64 O'Reilly 10.0.0.1 \
+                    e\u{301}te\u{301} ᾳ\u{345}δ ΣΊΣΥΦΟΣ straße İstanbul 東京 ١٢٣ Ⅻ post-mortem \
+                    datacenter data-center 2021-10-04 k8s SELinux";
+        let mut rust = Vec::new();
+        stem::each_word(text, |w| rust.push(w.to_string()));
+        let script = format!(
+            "const s = require({:?}); console.log(JSON.stringify(s.words(process.argv[1])));",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/themes/default/static/search.js"
+            )
         );
+        let out = std::process::Command::new("node")
+            .args(["-e", &script, text])
+            .output()
+            .expect("Node.js is installed");
+        let js: Vec<String> = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(js, rust);
+        for word in ["us", "east", "don", "naïve", "ipv6", "crème"] {
+            assert!(rust.iter().any(|w| w == word), "{word} in {rust:?}");
+        }
     }
 
     #[test]
-    fn shards_by_the_first_characters() {
-        assert_eq!(shard_key("withdrawal"), "wit");
-        assert_eq!(shard_key("db"), "db");
+    fn sections_start_at_their_headings() {
+        let body = crate::content::markdown::render(
+            "Intro.\n\n## Timeline\n\nAt noon.\n\n## Lessons\n\nTest restores.\n",
+            &crate::content::markdown::RenderOptions {
+                allow_raw_html: false,
+                first_line: 1,
+            },
+        )
+        .0;
+        let found = sections(&body);
+        assert_eq!(found[0], ("", "Intro."));
+        assert_eq!(found[1].0, "timeline");
+        assert!(found[1].1.contains("At noon."), "{found:?}");
+        assert_eq!(found[2].0, "lessons");
     }
 }

@@ -135,13 +135,16 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
             (query.box_clone(), query)
         }
     };
-    let hits = run(
+    let mut hits = run(
         &searcher,
         f,
         filtered(main, f, request),
         &*highlight,
         request,
     )?;
+    if request.similar.is_none() && is_plain(&request.query) {
+        hits = with_most_words(&searcher, f, &parser, &*highlight, request, hits)?;
+    }
     if !hits.is_empty() || request.similar.is_some() || request.query.trim().is_empty() {
         return Ok(Outcome {
             hits,
@@ -163,11 +166,10 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
         .map(|w| Some(vocabulary.near(w, usize::from(max_distance(w)?))))
         .collect();
     let suggestions = closest_terms(&spellings);
-    let plain = request
-        .query
-        .split_whitespace()
-        .all(|w| w.chars().all(char::is_alphanumeric) && !matches!(w, "AND" | "OR" | "NOT"));
-    let Some(fuzzy) = plain.then(|| fuzzy_query(&parser, &spellings)).flatten() else {
+    let Some(fuzzy) = is_plain(&request.query)
+        .then(|| fuzzy_query(&parser, &spellings))
+        .flatten()
+    else {
         return Ok(Outcome {
             suggestions,
             common,
@@ -197,6 +199,63 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
         suggestions,
         common,
     })
+}
+
+/// A query of words alone: no operator, phrase or field. Only such a query
+/// is completed with partial matches or guessed at: one with operators
+/// says exactly what it wants.
+fn is_plain(query: &str) -> bool {
+    query
+        .split_whitespace()
+        .all(|w| w.chars().all(char::is_alphanumeric) && !matches!(w, "AND" | "OR" | "NOT"))
+}
+
+/// `hits`, the documents with every word of a plain query, followed,
+/// while they are fewer than the limit, by the documents with most of
+/// its words: all but one, then all but two... each group by score. The
+/// site's search ranks the same way.
+fn with_most_words(
+    searcher: &Searcher,
+    f: &Fields,
+    parser: &QueryParser,
+    highlight: &dyn Query,
+    request: &Request,
+    mut hits: Vec<Hit>,
+) -> Result<Vec<Hit>, Error> {
+    let limit = request.limit.max(1);
+    let clauses: Vec<Box<dyn Query>> = plain_words(&request.query)
+        .iter()
+        .filter(|w| !super::browser::is_stop_word(w))
+        .filter_map(|w| parser.parse_query(w).ok())
+        .collect();
+    for required in (1..clauses.len()).rev() {
+        if hits.len() >= limit {
+            break;
+        }
+        let some = BooleanQuery::with_minimum_required_clauses(
+            clauses
+                .iter()
+                .map(|c| (Occur::Should, c.box_clone()))
+                .collect(),
+            required,
+        );
+        let wider = Request {
+            limit: limit + hits.len(),
+            ..request.clone()
+        };
+        for hit in run(
+            searcher,
+            f,
+            filtered(Box::new(some), f, request),
+            highlight,
+            &wider,
+        )? {
+            if hits.len() < limit && !hits.iter().any(|h| h.url == hit.url) {
+                hits.push(hit);
+            }
+        }
+    }
+    Ok(hits)
 }
 
 fn parser(opened: &Opened) -> QueryParser {

@@ -33,10 +33,67 @@ pub fn register(index: &Index) {
 
 fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONGEST))
         .filter(LowerCaser)
         .filter(CachedStemmer)
         .build()
+}
+
+/// Tokens of this many bytes or more are dropped: a hash or a URL is not a
+/// word anyone searches for.
+pub const LONGEST: usize = 40;
+
+thread_local! {
+    /// The analyzer's words before stemming, one per thread.
+    static WORDS: RefCell<TextAnalyzer> = RefCell::new(
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(LONGEST))
+            .filter(LowerCaser)
+            .build(),
+    );
+    static STEMMER: RefCell<TextAnalyzer> = RefCell::new(english_stemmer());
+}
+
+fn english_stemmer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Calls `each` with every word of `text` as the analyzer splits and
+/// lowercases it, before stemming, stop words included: the words a
+/// reader types.
+pub fn each_word(text: &str, mut each: impl FnMut(&str)) {
+    WORDS.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            each(&stream.token().text);
+        }
+    });
+}
+
+/// The stem of a word from [`each_word`], as the index holds it; empty
+/// for a stop word, which is not indexed.
+pub fn stem(word: &str) -> String {
+    if let Some(stem) = STEMS.with_borrow(|stems| stems.get(word).cloned()) {
+        return stem;
+    }
+    let stem = STEMMER.with_borrow_mut(|stemmer| stem_with(stemmer, word));
+    STEMS.with_borrow_mut(|stems| {
+        if stems.len() < CACHE_LIMIT {
+            stems.insert(word.to_string(), stem.clone());
+        }
+    });
+    stem
+}
+
+fn stem_with(stemmer: &mut TextAnalyzer, word: &str) -> String {
+    let mut stream = stemmer.token_stream(word);
+    if stream.advance() {
+        stream.token().text.clone()
+    } else {
+        word.to_string()
+    }
 }
 
 #[derive(Clone)]
@@ -48,9 +105,7 @@ impl TokenFilter for CachedStemmer {
     fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
         CachedStemmerFilter {
             inner,
-            stemmer: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(Stemmer::new(Language::English))
-                .build(),
+            stemmer: english_stemmer(),
         }
     }
 }
@@ -108,14 +163,7 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
                 Some(false) => continue,
                 None => {}
             }
-            let stem = {
-                let mut stream = self.stemmer.token_stream(&token.text);
-                if stream.advance() {
-                    stream.token().text.clone()
-                } else {
-                    token.text.clone()
-                }
-            };
+            let stem = stem_with(self.stemmer, &token.text);
             STEMS.with_borrow_mut(|stems| {
                 if stems.len() < CACHE_LIMIT {
                     stems.insert(token.text.clone(), stem.clone());

@@ -1,0 +1,48 @@
+// Runs the site's search engine (themes/default/static/search.js) under
+// Node on a built site's index, for the Rust tests: reads JSON lines on
+// stdin, `{"query": "..."}` or `{"words": "..."}`, and answers each with
+// a JSON line: the result URLs in order and the corrected words, or the
+// words the engine splits the text into.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const [script, index] = process.argv.slice(2);
+const search = require(path.resolve(script));
+let captured = null;
+globalThis.castorIndex = (name, data) => { captured = data; };
+const cache = new Map();
+function load(name) {
+  if (!cache.has(name)) {
+    cache.set(name, new Promise((resolve, reject) => {
+      const file = path.join(index, name + ".js");
+      fs.readFile(file, "utf8", (err, text) => {
+        if (err) return reject(err);
+        captured = null;
+        new Function(text)();
+        resolve(captured);
+      });
+    }));
+  }
+  return cache.get(name);
+}
+
+const engine = new search.Engine(load);
+const lines = fs.readFileSync(0, "utf8").split("\n").filter(Boolean);
+engine.start().then(async () => {
+  for (const line of lines) {
+    const ask = JSON.parse(line);
+    if (ask.words !== undefined) {
+      console.log(JSON.stringify(search.words(ask.words)));
+      continue;
+    }
+    const found = await engine.search(ask.query);
+    const limit = ask.limit || 10;
+    const records = await Promise.all(found.hits.slice(0, limit).map((h) => engine.record(h.doc)));
+    console.log(JSON.stringify({
+      urls: records.map((r) => r.url),
+      total: found.hits.length,
+      corrected: found.terms.filter((t) => t.corrected).map((t) => t.shown),
+    }));
+  }
+});
