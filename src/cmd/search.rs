@@ -57,6 +57,11 @@ pub struct SearchArgs {
     /// The site's root directory (default: the nearest directory upward holding book.toml).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Answer from the index as it is, without checking it against the
+    /// content: for scripts that bring it up to date themselves (with
+    /// `castor build`). A missing or unreadable index is still rebuilt.
+    #[arg(long)]
+    pub no_refresh: bool,
 }
 
 /// A result as `--json` prints it: every indexed field, the score, and the
@@ -89,8 +94,11 @@ impl SearchArgs {
         // The freshness check states every content file, and the search
         // does not need its answer until the end: both run at once, and
         // the early answer is dropped if the index turns out stale.
-        let (freshness, early) =
-            stamp::freshness_beside(&root, &config, dir, || ask(dir, &request));
+        let (freshness, early) = if self.no_refresh && Stamp::read(dir).is_some() {
+            (Freshness::Fresh, ask(dir, &request))
+        } else {
+            stamp::freshness_beside(&root, &config, dir, || ask(dir, &request))
+        };
         let outcome = match early {
             outcome
                 if freshness == Freshness::Fresh && !matches!(outcome, Err(Error::Index(_))) =>

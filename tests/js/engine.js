@@ -2,7 +2,9 @@
 // Node on a built site's index, for the Rust tests: reads JSON lines on
 // stdin, `{"query": "..."}` or `{"words": "..."}`, and answers each with
 // a JSON line: the result URLs in order and the corrected words, or the
-// words the engine splits the text into.
+// words the engine splits the text into. With `"first": true`, a query
+// starts from nothing loaded, and the answer says how many files and
+// bytes it loaded; `ms` is the query's time, loads included.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -11,13 +13,15 @@ const [script, index] = process.argv.slice(2);
 const search = require(path.resolve(script));
 let captured = null;
 globalThis.castorIndex = (name, data) => { captured = data; };
-const cache = new Map();
+let cache = new Map();
+let loaded = [];
 function load(name) {
   if (!cache.has(name)) {
     cache.set(name, new Promise((resolve, reject) => {
       const file = path.join(index, name + ".js");
       fs.readFile(file, "utf8", (err, text) => {
         if (err) return reject(err);
+        loaded.push(Buffer.byteLength(text));
         captured = null;
         new Function(text)();
         resolve(captured);
@@ -27,7 +31,7 @@ function load(name) {
   return cache.get(name);
 }
 
-const engine = new search.Engine(load);
+let engine = new search.Engine(load);
 const lines = fs.readFileSync(0, "utf8").split("\n").filter(Boolean);
 engine.start().then(async () => {
   for (const line of lines) {
@@ -36,13 +40,25 @@ engine.start().then(async () => {
       console.log(JSON.stringify(search.words(ask.words)));
       continue;
     }
+    if (ask.first) {
+      // A reader's first query: nothing loaded yet.
+      cache = new Map();
+      loaded = [];
+      engine = new search.Engine(load);
+      await engine.start();
+    }
+    const started = process.hrtime.bigint();
     const found = await engine.search(ask.query);
     const limit = ask.limit || 10;
     const records = await Promise.all(found.hits.slice(0, limit).map((h) => engine.record(h.doc)));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(JSON.stringify({
       urls: records.map((r) => r.url),
       total: found.hits.length,
       corrected: found.terms.filter((t) => t.corrected).map((t) => t.shown),
+      files: loaded.length,
+      bytes: loaded.reduce((a, b) => a + b, 0),
+      ms: ms,
     }));
   }
 });

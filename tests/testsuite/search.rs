@@ -563,3 +563,25 @@ fn the_site_and_the_cli_agree_on_the_first_ten() {
     eprintln!("shipped: {a:.3}, generated: {b:.3}");
     assert!(a >= 0.8 && b >= 0.8, "shipped {a:.3}, generated {b:.3}");
 }
+
+#[test]
+fn no_refresh_answers_from_the_index_as_it_is() {
+    let kb = Fixture::new("search");
+    castor_in(kb.root(), &["build"]).success();
+    let path = "content/incidents/2021-10-04-facebook-bgp.md";
+    let text = kb.read(path);
+    kb.write(
+        path,
+        text.replacen("## Summary", "## Summary\n\nZebrafish.\n", 1),
+    );
+    let stale = kb.search(&["zebrafish", "--no-refresh"]).success();
+    assert_eq!(stale.stderr, "", "no rebuild");
+    assert!(!stale.stdout.contains("Facebook"), "{}", stale.stdout);
+    let fresh = kb.search(&["zebrafish"]).success();
+    assert!(
+        fresh.stderr.contains("Rebuilding the search index"),
+        "{}",
+        fresh.stderr
+    );
+    assert!(fresh.stdout.contains("Facebook"), "{}", fresh.stdout);
+}
