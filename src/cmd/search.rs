@@ -255,7 +255,7 @@ fn answer_after_update(
         match wait_for_lock(dirs)? {
             Some(lock) => {
                 // The process waited for may have just brought it up to date.
-                let now = stamp::freshness(root, config, &dirs.index.dir);
+                let now = stamp::freshness_plain(root, config, &dirs.index.dir);
                 if now != Freshness::Fresh {
                     say(format!("Rebuilding the search index: {}.", now.reason()));
                     crate::build::index(root, config, dirs, &lock, false)

@@ -105,21 +105,15 @@ impl Stamp {
 }
 
 /// Compares the index under `index_dir` with the content under `root`,
-/// reading file bytes only when sizes or times changed.
+/// reading file bytes only when sizes or times changed: the stamp of the
+/// content as it is now, computed whole, against the index's.
 ///
-/// Two paths give the same answer. [`freshness_plain`] lists and states
-/// every content file and compares with the stamp: obviously correct.
-/// [`freshness_beside`], which `castor search` takes, does the same work
-/// faster (directories unchanged since the stamp are not listed again,
-/// files are stated by name within open directories, on two threads, the
-/// query running beside): BENCHMARKS.md shows what it saves at 10,000
-/// incidents. The tests hold the two to the same answers.
-pub fn freshness(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
-    freshness_beside(root, config, index_dir, || ()).0
-}
-
-/// The plain path of [`freshness`]: the stamp of the content as it is
-/// now, computed whole, against the index's.
+/// This is the plain, obviously correct path. [`freshness_beside`], which
+/// `castor search` takes on every query, gives the same answers faster
+/// (directories unchanged since the stamp are not listed again, files are
+/// stated by name within open directories on two threads, the query runs
+/// beside): BENCHMARKS.md shows what that saves at 10,000 incidents, and
+/// the tests hold the two paths to the same answers.
 pub fn freshness_plain(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
     let Some(stored) = Stamp::read(index_dir) else {
         return if index_dir.exists() {
@@ -139,7 +133,7 @@ pub fn freshness_plain(root: &Path, config: &Config, index_dir: &Path) -> Freshn
     }
 }
 
-/// [`freshness`], while `beside` runs on one of the two threads that
+/// [`freshness_plain`]'s answer, while `beside` runs on one of the two threads that
 /// state the files; that thread joins the work when `beside` is done.
 ///
 /// `castor search` runs its query this way, on a stamp that is most often
@@ -534,6 +528,11 @@ impl Hasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path alone.
+    fn freshness(root: &Path, config: &Config, index_dir: &Path) -> Freshness {
+        freshness_beside(root, config, index_dir, || ()).0
+    }
 
     #[test]
     fn a_changed_byte_makes_the_index_stale_and_a_touch_does_not() {
