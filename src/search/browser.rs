@@ -23,10 +23,11 @@
 //! A query loads the meta file, one shard per word and the records of
 //! the results it shows: what it downloads grows with the query.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::stem;
@@ -49,6 +50,9 @@ const MAX_KEY_CHARS: usize = 4;
 const FACET_CHUNK: usize = 2_500;
 /// Query words shorter than this are never taken for typos.
 pub const TYPO_MIN_CHARS: usize = 5;
+/// Scores are kept in one byte each, on a log scale: `ln(1 + score)` in
+/// steps of 1/60 (scores 1.7 % apart), up to about 70.
+const SCORE_SCALE: f32 = 60.0;
 /// tantivy's BM25 parameters, which `castor search` ranks with.
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -97,7 +101,7 @@ pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
 /// and what a result shows.
 struct Document<'a> {
     /// The text of each of [`FIELDS`], lists joined.
-    fields: [String; 6],
+    fields: [Cow<'a, str>; 6],
     record: Record<'a>,
 }
 
@@ -135,12 +139,12 @@ fn documents(site: &Site) -> Vec<Document<'_>> {
         .zip(&site.incident_urls)
         .map(|(i, url)| Document {
             fields: [
-                i.title.clone(),
-                i.company.clone(),
-                i.root_cause.clone(),
-                i.lessons.join("\n"),
-                i.tags.join("\n"),
-                i.body.text.clone(),
+                Cow::Borrowed(&i.title),
+                Cow::Borrowed(&i.company),
+                Cow::Borrowed(&i.root_cause),
+                Cow::Owned(i.lessons.join("\n")),
+                Cow::Owned(i.tags.join("\n")),
+                Cow::Borrowed(&i.body.text),
             ],
             record: Record {
                 url,
@@ -159,12 +163,12 @@ fn documents(site: &Site) -> Vec<Document<'_>> {
         .zip(&site.advice_urls)
         .map(|(a, url)| Document {
             fields: [
-                a.title.clone(),
-                String::new(),
-                String::new(),
-                String::new(),
-                a.tags.join("\n"),
-                a.body.text.clone(),
+                Cow::Borrowed(&a.title),
+                Cow::Borrowed(""),
+                Cow::Borrowed(""),
+                Cow::Borrowed(""),
+                Cow::Owned(a.tags.join("\n")),
+                Cow::Borrowed(&a.body.text),
             ],
             record: Record {
                 url,
@@ -205,10 +209,11 @@ fn sections(body: &crate::content::Body) -> Vec<(&str, &str)> {
 /// Every document's words and stems, counted.
 struct Analysis {
     /// Stems in byte order, each with its postings: `(document, score)`
-    /// in document order, the score in hundredths.
-    stems: Vec<(String, Vec<(u32, u32)>)>,
-    /// Every word (before stemming) with its stem and document count.
-    words: BTreeMap<String, (String, u32)>,
+    /// in document order, the score quantized ([`quantize`]).
+    stems: Vec<(String, Vec<(u32, u8)>)>,
+    /// Every word (before stemming) with its stem and document count, in
+    /// byte order.
+    words: Vec<(String, (String, u32))>,
 }
 
 /// What one document holds: per field, each stem's count and the field's
@@ -222,57 +227,70 @@ impl Analysis {
     fn of(docs: &[Document]) -> Analysis {
         let counted: Vec<Counted> = docs.par_iter().map(count).collect();
         let n = docs.len() as f32;
-        let mut totals = [0f32; 6];
-        let mut df: Vec<FxHashMap<&str, u32>> = vec![FxHashMap::default(); 6];
-        for doc in &counted {
-            for (f, (stems, len)) in doc.fields.iter().enumerate() {
-                totals[f] += *len as f32;
-                for stem in stems.keys() {
-                    *df[f].entry(stem.as_str()).or_default() += 1;
-                }
-            }
-        }
-        let average = totals.map(|t| (t / n.max(1.0)).max(1.0));
-        let mut postings: FxHashMap<&str, Vec<(u32, u32)>> = FxHashMap::default();
-        for (d, doc) in counted.iter().enumerate() {
-            let mut scores: FxHashMap<&str, f32> = FxHashMap::default();
-            for (f, (stems, len)) in doc.fields.iter().enumerate() {
-                let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
-                for (stem, &tf) in stems {
-                    let df = df[f][stem.as_str()] as f32;
-                    let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                    let tf = tf as f32;
-                    *scores.entry(stem.as_str()).or_default() +=
-                        FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
-                }
-            }
-            for (stem, score) in scores {
-                let hundredths = (score * 100.0).round().max(1.0) as u32;
-                postings
-                    .entry(stem)
-                    .or_default()
-                    .push((d as u32, hundredths));
-            }
-        }
-        let mut stems: Vec<(String, Vec<(u32, u32)>)> = postings
-            .into_iter()
-            .map(|(stem, mut docs)| {
-                docs.sort_unstable();
-                (stem.to_string(), docs)
-            })
-            .collect();
-        stems.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut words: BTreeMap<String, (String, u32)> = BTreeMap::new();
-        for doc in &counted {
-            for word in &doc.words {
-                match words.get_mut(word) {
-                    Some((_, count)) => *count += 1,
-                    None => {
-                        words.insert(word.clone(), (stem::stem(word), 1));
+        // Per field: the documents holding each stem, and the average length.
+        let df: Vec<FxHashMap<&str, u32>> = (0..FIELDS.len())
+            .into_par_iter()
+            .map(|f| {
+                let mut df: FxHashMap<&str, u32> = FxHashMap::default();
+                for doc in &counted {
+                    for stem in doc.fields[f].0.keys() {
+                        *df.entry(stem.as_str()).or_default() += 1;
                     }
                 }
+                df
+            })
+            .collect();
+        let average: Vec<f32> = (0..FIELDS.len())
+            .map(|f| {
+                let total: u32 = counted.iter().map(|doc| doc.fields[f].1).sum();
+                (total as f32 / n.max(1.0)).max(1.0)
+            })
+            .collect();
+        let scored: Vec<Vec<(&str, u8)>> = counted
+            .par_iter()
+            .map(|doc| {
+                let mut scores: FxHashMap<&str, f32> = FxHashMap::default();
+                for (f, (stems, len)) in doc.fields.iter().enumerate() {
+                    let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
+                    for (stem, &tf) in stems {
+                        let df = df[f][stem.as_str()] as f32;
+                        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                        let tf = tf as f32;
+                        *scores.entry(stem.as_str()).or_default() +=
+                            FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
+                    }
+                }
+                scores
+                    .into_iter()
+                    .map(|(stem, score)| (stem, quantize(score)))
+                    .collect()
+            })
+            .collect();
+        let mut postings: FxHashMap<&str, Vec<(u32, u8)>> = FxHashMap::default();
+        for (d, scores) in scored.iter().enumerate() {
+            for &(stem, score) in scores {
+                postings.entry(stem).or_default().push((d as u32, score));
             }
         }
+        let mut stems: Vec<(String, Vec<(u32, u8)>)> = postings
+            .into_iter()
+            .map(|(stem, docs)| (stem.to_string(), docs))
+            .collect();
+        stems.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
+        for doc in &counted {
+            for word in &doc.words {
+                *counts.entry(word.as_str()).or_default() += 1;
+            }
+        }
+        let mut words: Vec<(String, (String, u32))> = counts
+            .into_iter()
+            .map(|(word, count)| {
+                let stem = stem::with_stem(word, str::to_string);
+                (word.to_string(), (stem, count))
+            })
+            .collect();
+        words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Analysis { stems, words }
     }
 
@@ -288,29 +306,42 @@ impl Analysis {
     }
 }
 
-fn count(doc: &Document) -> Counted {
-    let mut words: Vec<String> = Vec::new();
+fn count<'a>(doc: &'a Document) -> Counted {
+    let mut words: FxHashSet<Cow<'a, str>> = FxHashSet::default();
     let fields = doc
         .fields
         .iter()
         .map(|text| {
+            // Each word once, then its stem: a body repeats its words.
+            let mut tf: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
+            stem::each_word(text, |word| *tf.entry(word).or_default() += 1);
             let mut stems: FxHashMap<String, u32> = FxHashMap::default();
             let mut len = 0;
-            stem::each_word(text, |word| {
-                let stem = stem::stem(word);
-                if stem.is_empty() {
-                    return;
+            for (word, n) in tf {
+                let indexed = stem::with_stem(&word, |stem| {
+                    if stem.is_empty() {
+                        return false;
+                    }
+                    match stems.get_mut(stem) {
+                        Some(tf) => *tf += n,
+                        None => {
+                            stems.insert(stem.to_string(), n);
+                        }
+                    }
+                    true
+                });
+                if indexed {
+                    len += n;
+                    words.insert(word);
                 }
-                len += 1;
-                *stems.entry(stem).or_default() += 1;
-                words.push(word.to_string());
-            });
+            }
             (stems, len)
         })
         .collect();
-    words.sort_unstable();
-    words.dedup();
-    Counted { fields, words }
+    Counted {
+        fields,
+        words: words.into_iter().map(Cow::into_owned).collect(),
+    }
 }
 
 /// The shard keys: prefixes of the stems, one character long where that
@@ -319,7 +350,7 @@ fn shard_keys(analysis: &Analysis) -> Vec<String> {
     let sized: Vec<(&str, usize)> = analysis
         .stems
         .iter()
-        .map(|(stem, docs)| (stem.as_str(), stem.len() + 8 + docs.len() * 8))
+        .map(|(stem, docs)| (stem.as_str(), stem.len() + 8 + docs.len() * 3))
         .collect();
     let mut keys = Vec::new();
     split(&sized, 1, &mut keys);
@@ -349,8 +380,8 @@ pub fn shard_of<'k>(word: &str, keys: &'k [String]) -> Option<&'k str> {
 
 #[derive(Serialize)]
 struct Shard<'a> {
-    /// Stem: `[document delta, score, ...]`.
-    s: BTreeMap<&'a str, Vec<u32>>,
+    /// Stem: its postings, [`encode`]d.
+    s: BTreeMap<&'a str, String>,
     /// Word: its stem, where the two differ.
     w: BTreeMap<&'a str, &'a str>,
 }
@@ -368,7 +399,7 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
         .collect();
     for (stem, docs) in &analysis.stems {
         if let Some(shard) = shard_of(stem, keys).and_then(|k| by_key.get_mut(k)) {
-            shard.s.insert(stem, delta_encode(docs));
+            shard.s.insert(stem, encode(docs));
         }
     }
     for (word, (stem, _)) in &analysis.words {
@@ -385,16 +416,47 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
         .collect()
 }
 
-/// `[doc delta, score, ...]`.
-fn delta_encode(docs: &[(u32, u32)]) -> Vec<u32> {
-    let mut list = Vec::with_capacity(docs.len() * 2);
+/// A score in one byte: see [`SCORE_SCALE`].
+fn quantize(score: f32) -> u8 {
+    (score.ln_1p() * SCORE_SCALE).round().clamp(1.0, 255.0) as u8
+}
+
+/// Postings in base64: for each document, its distance from the previous
+/// one as a varint (7 bits a byte, low first), then its score's byte.
+/// About three characters a document, where JSON numbers took seven.
+fn encode(docs: &[(u32, u8)]) -> String {
+    let mut bytes = Vec::with_capacity(docs.len() * 2);
     let mut last = 0;
     for &(doc, score) in docs {
-        list.push(doc - last);
-        list.push(score);
+        let mut delta = doc - last;
+        while delta >= 0x80 {
+            bytes.push((delta as u8 & 0x7f) | 0x80);
+            delta >>= 7;
+        }
+        bytes.push(delta as u8);
+        bytes.push(score);
         last = doc;
     }
-    list
+    base64(&bytes)
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize])
+            } else {
+                '='
+            });
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -406,6 +468,7 @@ struct Meta<'a> {
     shards: &'a [String],
     stop_words: &'a [&'a str],
     typo_min: usize,
+    score_scale: f32,
     facet_chunk: usize,
     /// The value names of each facet, by number in the facet files.
     categories: Vec<&'a str>,
@@ -427,6 +490,7 @@ fn meta<'a>(site: &'a Site, keys: &'a [String]) -> Meta<'a> {
         shards: keys,
         stop_words: STOP_WORDS,
         typo_min: TYPO_MIN_CHARS,
+        score_scale: SCORE_SCALE,
         facet_chunk: FACET_CHUNK,
         categories: names(Taxonomy::Category),
         companies: names(Taxonomy::Company),
@@ -496,6 +560,20 @@ fn script(name: &str, value: &impl Serialize) -> OutputFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postings_encode_as_varints_and_bytes_in_base64() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        // Documents 1 and 201: deltas 1 and 200 (two varint bytes).
+        assert_eq!(
+            encode(&[(1, 9), (201, 255)]),
+            base64(&[1, 9, 0xc8, 0x01, 255])
+        );
+        assert_eq!(quantize(0.0), 1);
+        assert_eq!(quantize(1e9), 255);
+    }
 
     #[test]
     fn a_word_belongs_to_its_longest_key() {

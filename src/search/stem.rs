@@ -10,6 +10,7 @@
 //! of a post-mortem and match nearly every one; a phrase keeps their
 //! places, so "root cause of the outage" still matches as a phrase.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use rustc_hash::FxHashMap;
@@ -44,13 +45,6 @@ fn analyzer() -> TextAnalyzer {
 pub const LONGEST: usize = 40;
 
 thread_local! {
-    /// The analyzer's words before stemming, one per thread.
-    static WORDS: RefCell<TextAnalyzer> = RefCell::new(
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(LONGEST))
-            .filter(LowerCaser)
-            .build(),
-    );
     static STEMMER: RefCell<TextAnalyzer> = RefCell::new(english_stemmer());
 }
 
@@ -62,21 +56,39 @@ fn english_stemmer() -> TextAnalyzer {
 
 /// Calls `each` with every word of `text` as the analyzer splits and
 /// lowercases it, before stemming, stop words included: the words a
-/// reader types.
-pub fn each_word(text: &str, mut each: impl FnMut(&str)) {
-    WORDS.with_borrow_mut(|analyzer| {
-        let mut stream = analyzer.token_stream(text);
-        while stream.advance() {
-            each(&stream.token().text);
+/// reader types. The same rules as the analyzer's tokenizer and filters
+/// (a test holds them to it), without a token allocated per word: the
+/// browser index reads every word of the site.
+pub fn each_word<'a>(text: &'a str, mut each: impl FnMut(Cow<'a, str>)) {
+    for token in text.split(|c: char| !c.is_alphanumeric()) {
+        if token.is_empty() || token.len() >= LONGEST {
+            continue;
         }
-    });
+        if token.is_ascii() && !token.bytes().any(|b| b.is_ascii_uppercase()) {
+            each(Cow::Borrowed(token));
+        } else if token.is_ascii() {
+            // tantivy's LowerCaser: ASCII in place, else a character at a
+            // time (a final sigma stays σ).
+            each(Cow::Owned(token.to_ascii_lowercase()));
+        } else {
+            each(Cow::Owned(
+                token.chars().flat_map(char::to_lowercase).collect(),
+            ));
+        }
+    }
 }
 
-/// The stem of a word from [`each_word`], as the index holds it; empty
-/// for a stop word, which is not indexed.
-pub fn stem(word: &str) -> String {
-    if let Some(stem) = STEMS.with_borrow(|stems| stems.get(word).cloned()) {
-        return stem;
+/// Calls `f` with the stem of a word from [`each_word`], as the index
+/// holds it: empty for a stop word, which is not indexed.
+pub fn with_stem<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    // Most words are known: answered from the cache, nothing copied.
+    let mut f = Some(f);
+    let known = STEMS.with_borrow(|stems| {
+        let stem = stems.get(word)?;
+        f.take().map(|f| f(stem))
+    });
+    if let Some(answer) = known {
+        return answer;
     }
     let stem = STEMMER.with_borrow_mut(|stemmer| stem_with(stemmer, word));
     STEMS.with_borrow_mut(|stems| {
@@ -84,7 +96,10 @@ pub fn stem(word: &str) -> String {
             stems.insert(word.to_string(), stem.clone());
         }
     });
-    stem
+    match f.take() {
+        Some(f) => f(&stem),
+        None => unreachable!("`f` is taken only when the word was known"),
+    }
 }
 
 fn stem_with(stemmer: &mut TextAnalyzer, word: &str) -> String {
@@ -194,6 +209,21 @@ mod tests {
             out.push(stream.token().text.clone());
         }
         out
+    }
+
+    /// The fast word splitter gives the analyzer's words.
+    #[test]
+    fn each_word_splits_and_lowercases_as_the_analyzer() {
+        let text = "us-east-1 DON'T Naïve IPv6 ÜNÏCODE café-crème x86_64 O'Reilly ΣΊΣΥΦΟΣ \
+                    İstanbul 東京 ١٢٣ Ⅻ e\u{301}te\u{301} ᾳ\u{345}δ post-mortem SELinux \
+                    averyveryverylongwordthatgoesonandonpastforty characters";
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(LONGEST))
+            .filter(LowerCaser)
+            .build();
+        let mut mine = Vec::new();
+        each_word(text, |w| mine.push(w.into_owned()));
+        assert_eq!(mine, tokens(&mut analyzer, text));
     }
 
     #[test]

@@ -83,25 +83,18 @@ async fn results(client: &Client) -> String {
         ))
         .await
         .expect("the search finished");
-    client
-        .find(Locator::Id("search-results"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_of(client, Locator::Id("search-results")).await
+}
+
+/// The text of the first element `locator` finds.
+async fn text_of(client: &Client, locator: Locator<'_>) -> String {
+    client.find(locator).await.unwrap().text().await.unwrap()
 }
 
 /// The first result's title.
 async fn first_title(client: &Client) -> String {
     results(client).await;
-    client
-        .find(Locator::Css("#search-results li h2"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_of(client, Locator::Css("#search-results li h2")).await
 }
 
 /// The knowledge base built and served, with chromedriver and a runtime
@@ -171,13 +164,7 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
             client.goto(&search("orchestrater")).await.unwrap();
             let first = first_title(&client).await;
             assert!(first.contains("GitHub"), "{base}: {first}");
-            let status = client
-                .find(Locator::Id("search-status"))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let status = text_of(&client, Locator::Id("search-status")).await;
             assert!(
                 status.contains("Showing results for orchestrator"),
                 "{status}"

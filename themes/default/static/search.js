@@ -115,20 +115,31 @@
     var self = this;
     return this.shard(word).then(function (shard) {
       var stem = shard.w[word] || word;
-      if (shard.s[stem]) return { stem: stem, docs: decode(shard.s[stem]) };
+      var scale = self.meta.score_scale;
+      if (shard.s[stem]) return { stem: stem, docs: decode(shard.s[stem], scale) };
       if (!shard.w[word]) return null;
       return self.shard(stem).then(function (other) {
-        return other.s[stem] ? { stem: stem, docs: decode(other.s[stem]) } : null;
+        return other.s[stem] ? { stem: stem, docs: decode(other.s[stem], scale) } : null;
       });
     });
   };
 
-  function decode(list) {
+  // Postings (src/search/browser.rs, `encode`): base64 of, for each
+  // document, its distance from the previous one as a varint, then its
+  // score as one byte on a log scale.
+  function decode(text, scale) {
+    var bytes = atob(text);
     var out = {};
     var doc = 0;
-    for (var i = 0; i < list.length; i += 2) {
-      doc += list[i];
-      out[doc] = list[i + 1];
+    for (var i = 0; i < bytes.length;) {
+      var delta = 0, shift = 0, b;
+      do {
+        b = bytes.charCodeAt(i++);
+        delta += (b & 0x7f) * Math.pow(2, shift);
+        shift += 7;
+      } while (b & 0x80);
+      doc += delta;
+      out[doc] = Math.exp(bytes.charCodeAt(i++) / scale) - 1;
     }
     return out;
   }
