@@ -36,12 +36,7 @@ fn castor_within(dir: &Path, args: &[&str], limit: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    child.wait_with_output().unwrap().into()
 }
 
 #[test]
@@ -187,7 +182,7 @@ fn deeply_nested_raw_html_costs_no_time_and_is_reported() {
 /// Runs castor with writes over `bytes` per file failing (EFBIG) instead
 /// of killing it: a disk that fills up in the middle of an update.
 fn castor_with_file_size_limit(site: &Fixture, bytes: u64, args: &[&str]) -> Run {
-    let out = Command::new("sh")
+    Command::new("sh")
         .arg("-c")
         .arg(format!(
             "trap '' XFSZ; exec prlimit --fsize={bytes} \"$0\" \"$@\""
@@ -197,12 +192,8 @@ fn castor_with_file_size_limit(site: &Fixture, bytes: u64, args: &[&str]) -> Run
         .current_dir(site.root())
         .env("NO_COLOR", "1")
         .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .unwrap()
+        .into()
 }
 
 #[test]
