@@ -573,3 +573,60 @@ fn no_refresh_answers_from_the_index_as_it_is() {
     );
     assert!(fresh.stdout.contains("Facebook"), "{}", fresh.stdout);
 }
+
+/// One edit of `word`, the `n`th kind in turn: a letter dropped, doubled,
+/// changed, or two neighbours swapped.
+fn one_edit(word: &str, n: usize) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    let at = 1 + n % (chars.len() - 2);
+    match n % 4 {
+        0 => {
+            chars.remove(at);
+        }
+        1 => chars.insert(at, chars[at]),
+        2 => chars[at] = if chars[at] == 'q' { 'z' } else { 'q' },
+        _ => chars.swap(at, at + 1),
+    }
+    chars.into_iter().collect()
+}
+
+#[test]
+#[ignore = "needs Node.js; run by .ci/run"]
+fn one_edit_typos_find_the_intended_words_pages() {
+    let kb = Fixture::new("search");
+    castor_in(kb.root(), &["build"]).success();
+    let vocabulary =
+        std::fs::read_to_string(kb.root().join(".castor/index/castor-vocabulary.txt")).unwrap();
+    let words: Vec<&str> = vocabulary
+        .lines()
+        .filter_map(|l| l.split(' ').next())
+        .filter(|w| w.chars().count() >= 5 && w.chars().all(|c| c.is_ascii_lowercase()))
+        .step_by(7)
+        .collect();
+    let known: std::collections::HashSet<&str> = vocabulary
+        .lines()
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    let typos: Vec<(String, &str)> = words
+        .iter()
+        .enumerate()
+        .map(|(n, w)| (one_edit(w, n), *w))
+        .filter(|(typo, _)| !known.contains(typo.as_str()))
+        .collect();
+    let queries: Vec<&str> = typos
+        .iter()
+        .flat_map(|(typo, word)| [word.to_owned(), typo.as_str()])
+        .collect();
+    let answers = site_top_ten(kb.root(), &queries);
+    let found = answers
+        .chunks(2)
+        .filter(|pair| pair[0].first().is_some_and(|best| pair[1].contains(best)))
+        .count();
+    let share = found as f64 / typos.len() as f64;
+    eprintln!(
+        "{found} of {} typos find their word's best page",
+        typos.len()
+    );
+    assert!(typos.len() >= 100, "{} typos", typos.len());
+    assert!(share >= 0.95, "{share:.3}");
+}
