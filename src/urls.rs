@@ -44,6 +44,11 @@ pub fn term(dir: &str, slug: &str) -> String {
     format!("{dir}/{slug}/")
 }
 
+/// The Atom feed of the page at `url`, such as `tags/bgp/feed.xml`.
+pub fn feed_of(url: &str) -> String {
+    format!("{url}{FEED}")
+}
+
 /// The file that serves `url`: a page's `index.html`.
 pub fn file_path(url: &str) -> PathBuf {
     if url.is_empty() || url.ends_with('/') {

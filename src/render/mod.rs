@@ -51,6 +51,8 @@ impl<'a> Extra<'a> {
     }
 }
 
+/// How many incidents a term's feed carries.
+const TERM_FEED_ENTRIES: usize = 20;
 /// How many incidents the feed and the home page carry.
 const FEED_ENTRIES: usize = 50;
 const HOME_LATEST: usize = 10;
@@ -78,6 +80,8 @@ enum Page {
     Plain(usize),
     Taxonomy(Taxonomy),
     Term(Taxonomy, usize),
+    /// The Atom feed of a term: "everything about Kafka".
+    TermFeed(Taxonomy, usize),
     Search,
     Stats,
     Timeline,
@@ -117,6 +121,7 @@ impl Page {
             Page::Plain(p) => site.page_urls[p].clone(),
             Page::Taxonomy(t) => urls::taxonomy(t.dir()),
             Page::Term(t, i) => site.terms(t)[i].url.clone(),
+            Page::TermFeed(t, i) => urls::feed_of(&site.terms(t)[i].url),
             Page::Search => urls::SEARCH.into(),
             Page::Stats => urls::STATS.into(),
             Page::Timeline => urls::TIMELINE.into(),
@@ -128,7 +133,10 @@ impl Page {
 
     /// A page a reader lands on, listed in the site map.
     fn is_html_page(self) -> bool {
-        !matches!(self, Page::NotFound | Page::Feed | Page::Sitemap)
+        !matches!(
+            self,
+            Page::NotFound | Page::Feed | Page::TermFeed(..) | Page::Sitemap
+        )
     }
 }
 
@@ -139,6 +147,12 @@ fn jobs(site: &Site, theme: &Theme, extras: &[Extra]) -> Vec<Job> {
     jobs.extend((0..theme.statics.len()).map(Job::Static));
     jobs.extend(pages(site).into_iter().map(Job::Page));
     jobs
+}
+
+/// Whether a taxonomy's terms have feeds of their own: a year's incidents
+/// are complete once it is over.
+fn has_feeds(taxonomy: Taxonomy) -> bool {
+    taxonomy != Taxonomy::Year
 }
 
 fn pages(site: &Site) -> Vec<Page> {
@@ -159,6 +173,9 @@ fn pages(site: &Site) -> Vec<Page> {
     for t in Taxonomy::ALL {
         pages.push(Page::Taxonomy(t));
         pages.extend((0..site.terms(t).len()).map(|i| Page::Term(t, i)));
+        if has_feeds(t) {
+            pages.extend((0..site.terms(t).len()).map(|i| Page::TermFeed(t, i)));
+        }
     }
     pages
 }
@@ -506,6 +523,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("taxonomy_url", &format!("{}/", t.dir()));
             ctx.insert("name", &term.name);
             ctx.insert("description", &term.description);
+            ctx.insert("has_feed", &has_feeds(t));
             shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
             "term.html"
         }
@@ -521,19 +539,13 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         Page::NotFound => "404.html",
         Page::Feed => {
             let latest: Vec<usize> = (0..site.incidents.len().min(FEED_ENTRIES)).collect();
-            ctx.insert_value("incidents", shared.card_values(&latest));
-            ctx.insert(
-                "feed_url",
-                &absolute(&site.config.site.base_url, urls::FEED),
-            );
-            ctx.insert("home_url", &absolute(&site.config.site.base_url, ""));
-            ctx.insert(
-                "updated",
-                &site.incidents.first().map_or_else(
-                    || "1970-01-01".to_string(),
-                    |i| i.date.first_day().to_string(),
-                ),
-            );
+            insert_feed(shared, &mut ctx, &latest, "", "");
+            "feed.xml"
+        }
+        Page::TermFeed(t, i) => {
+            let term = &site.terms(t)[i];
+            let latest = &term.incidents[..term.incidents.len().min(TERM_FEED_ENTRIES)];
+            insert_feed(shared, &mut ctx, latest, &term.url, &term.name);
             "feed.xml"
         }
         Page::Sitemap => {
@@ -555,6 +567,26 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         path: file_path(&url),
         bytes: html.into_bytes(),
     })
+}
+
+/// What feed.xml shows: the `latest` incidents, newest first, of the page
+/// at `url` (the home page: ""), titled `name` beside the site's title.
+fn insert_feed(shared: &Shared<'_>, ctx: &mut Context, latest: &[usize], url: &str, name: &str) {
+    let site = &*shared.site;
+    let base = &site.config.site.base_url;
+    ctx.insert_value("incidents", shared.card_values(latest));
+    ctx.insert("feed_url", &absolute(base, &urls::feed_of(url)));
+    ctx.insert("home_url", &absolute(base, ""));
+    ctx.insert("page_url", &absolute(base, url));
+    ctx.insert("feed_name", name);
+    let newest = latest.first().map(|&i| &site.incidents[i]);
+    ctx.insert(
+        "updated",
+        &newest.map_or_else(
+            || "1970-01-01".to_string(),
+            |i| i.date.first_day().to_string(),
+        ),
+    );
 }
 
 /// 404.html is served at any depth, so relative links cannot work there:
