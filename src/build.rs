@@ -165,6 +165,8 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
             output::WriteError::Partial(e) => Failure::Partial(e),
         })?;
     timings.finish();
+    let mut warnings = warnings;
+    warnings.extend(size_warnings(root, &config, &written));
     Ok(Report {
         written,
         incidents,
@@ -175,6 +177,37 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
         warnings,
         timings,
     })
+}
+
+/// A warning for each of book.toml's `[build] max_files` and `max_bytes`
+/// that the site passes: known before deploying to a host that limits
+/// either.
+fn size_warnings(root: &Path, config: &Config, written: &output::Written) -> Vec<Diagnostic> {
+    let files = written.files() as u64;
+    let limits = [
+        (
+            "max_files",
+            config.build.max_files.map(|m| m as u64),
+            files,
+            "files",
+        ),
+        ("max_bytes", config.build.max_bytes, written.bytes, "bytes"),
+    ];
+    limits
+        .into_iter()
+        .filter_map(|(key, limit, size, unit)| {
+            let limit = limit.filter(|&limit| size > limit)?;
+            let pos = Config::key_position(root, key).unwrap_or(crate::diagnostic::Pos::START);
+            Some(
+                Diagnostic::warning(
+                    crate::config::FILE_NAME,
+                    pos,
+                    format!("the site has {size} {unit}, over `{key}` = {limit}"),
+                )
+                .with_hint("check the limits of the host you deploy to, or raise the setting"),
+            )
+        })
+        .collect()
 }
 
 /// A site rendered: for a new output directory already written to its

@@ -55,6 +55,12 @@ pub struct BuildConfig {
     pub output: PathBuf,
     pub theme: String,
     pub drafts: bool,
+    /// Warn when the site has more files than this: static hosts limit
+    /// them (Cloudflare Pages: 20,000 on its free plan).
+    pub max_files: Option<usize>,
+    /// Warn when the site is larger than this many bytes (GitHub Pages
+    /// and GitLab Pages: 1 GB).
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for BuildConfig {
@@ -64,6 +70,8 @@ impl Default for BuildConfig {
             output: "public".into(),
             theme: "default".into(),
             drafts: false,
+            max_files: None,
+            max_bytes: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -61,6 +61,8 @@ pub struct Written {
     pub removed: usize,
     /// HTML pages among the site's files.
     pub pages: usize,
+    /// The size of every file of the site, written or not.
+    pub bytes: u64,
 }
 
 impl Written {
@@ -97,6 +99,8 @@ pub struct Writer {
     staging: Option<PathBuf>,
     streamed: AtomicUsize,
     streamed_pages: AtomicUsize,
+    /// The bytes of every file offered: the site's size.
+    bytes: AtomicU64,
     /// Files of an existing output found to hold the bytes offered.
     same: Mutex<Vec<PathBuf>>,
     same_pages: AtomicUsize,
@@ -120,6 +124,7 @@ impl Writer {
             staging,
             streamed: AtomicUsize::new(0),
             streamed_pages: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
             same: Mutex::new(Vec::new()),
             same_pages: AtomicUsize::new(0),
         })
@@ -129,6 +134,8 @@ impl Writer {
     /// directory; for an existing site, drops it if the file there holds
     /// the same bytes, or gives it back to be written once all are rendered.
     pub fn offer(&self, file: OutputFile) -> anyhow::Result<Option<OutputFile>> {
+        self.bytes
+            .fetch_add(file.bytes.len() as u64, Ordering::Relaxed);
         let Some(staging) = &self.staging else {
             if !holds(&self.dir.join(&file.path), &file.bytes) {
                 return Ok(Some(file));
@@ -163,6 +170,7 @@ impl Writer {
             let written = update(&self.dir, &files, &same)?;
             return Ok(Written {
                 pages: written.pages + self.same_pages.load(Ordering::Relaxed),
+                bytes: self.bytes.load(Ordering::Relaxed),
                 ..written
             });
         };
@@ -176,6 +184,7 @@ impl Writer {
         Ok(Written {
             written: self.streamed.load(Ordering::Relaxed),
             pages: self.streamed_pages.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
             ..Written::default()
         })
     }
@@ -291,6 +300,8 @@ fn update(dir: &Path, files: &[OutputFile], same: &[PathBuf]) -> Result<Written,
         unchanged: same.len(),
         removed,
         pages: files.iter().filter(|f| is_page(f)).count(),
+        // Set by the writer, which saw every file.
+        bytes: 0,
     })
 }
 

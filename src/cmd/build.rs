@@ -45,12 +45,14 @@ impl BuildArgs {
                 if verbosity != Verbosity::Quiet {
                     print_diagnostics(&root, &report.warnings);
                     println!(
-                        "Built {} pages ({} incidents, {} advice) into {} in {:.2}s",
+                        "Built {} pages ({} incidents, {} advice) into {} in {:.2}s: {} files, {}",
                         report.written.pages,
                         report.incidents,
                         report.advice,
                         diagnostic::display_path(&report.output),
-                        report.elapsed.as_secs_f64()
+                        report.elapsed.as_secs_f64(),
+                        report.written.files(),
+                        megabytes(report.written.bytes)
                     );
                     if verbosity == Verbosity::Verbose {
                         let c = report.cache;
@@ -82,4 +84,9 @@ impl BuildArgs {
             ),
         }
     }
+}
+
+/// "12.3 MB".
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }

@@ -438,3 +438,38 @@ fn every_category_company_and_tag_has_its_own_feed() {
     }
     assert!(!site.path("public/years/2021/feed.xml").exists());
 }
+
+#[test]
+fn a_build_says_the_sites_size_and_warns_past_the_limits_set() {
+    let site = Fixture::new("basic");
+    let run = site.castor(&["build"]).success();
+    let files = walkdir::WalkDir::new(site.path("public"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.file_name() != ".castor-output")
+        .count();
+    assert!(
+        run.stdout.contains(&format!(": {files} files, ")) && run.stdout.contains(" MB"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stderr, "");
+    let config = site.read("book.toml");
+    site.write(
+        "book.toml",
+        format!("{config}\n[build]\nmax_files = 10\nmax_bytes = 1000\n"),
+    );
+    let run = site.castor(&["build"]).success();
+    assert!(
+        run.stderr.contains(&format!(
+            "book.toml:16:1: warning: the site has {files} files, over `max_files` = 10"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("over `max_bytes` = 1000"),
+        "{}",
+        run.stderr
+    );
+}
