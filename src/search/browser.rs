@@ -218,9 +218,10 @@ struct Analysis {
 
 /// What one document holds: per field, each stem's count and the field's
 /// length in tokens; and its distinct words.
-struct Counted {
+struct Counted<'a> {
     fields: Vec<(FxHashMap<String, u32>, u32)>,
-    words: Vec<String>,
+    /// Borrowed from the text where the text has them lowercase already.
+    words: Vec<Cow<'a, str>>,
 }
 
 impl Analysis {
@@ -280,7 +281,7 @@ impl Analysis {
         let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
         for doc in &counted {
             for word in &doc.words {
-                *counts.entry(word.as_str()).or_default() += 1;
+                *counts.entry(word.as_ref()).or_default() += 1;
             }
         }
         let mut words: Vec<(String, (String, u32))> = counts
@@ -306,7 +307,7 @@ impl Analysis {
     }
 }
 
-fn count<'a>(doc: &'a Document) -> Counted {
+fn count<'a>(doc: &'a Document) -> Counted<'a> {
     let mut words: FxHashSet<Cow<'a, str>> = FxHashSet::default();
     let fields = doc
         .fields
@@ -340,7 +341,7 @@ fn count<'a>(doc: &'a Document) -> Counted {
         .collect();
     Counted {
         fields,
-        words: words.into_iter().map(Cow::into_owned).collect(),
+        words: words.into_iter().collect(),
     }
 }
 
