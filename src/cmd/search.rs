@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use serde::Serialize;
 
-use crate::cmd::{self as cli, Verbosity};
+use super::{Verbosity, find_root, print_diagnostics, report_failure};
 use crate::config::Config;
 use crate::content::{self, Kind};
 use crate::diagnostic::{self, Diagnostic};
@@ -82,9 +82,9 @@ impl SearchArgs {
     }
 
     fn search(self, verbosity: Verbosity) -> Result<(), ExitCode> {
-        let root = cli::find_root(self.root.as_deref())?;
+        let root = find_root(self.root.as_deref())?;
         let configuration_error = |d: Diagnostic| {
-            cli::print_diagnostics(&root, std::slice::from_ref(&d));
+            print_diagnostics(&root, std::slice::from_ref(&d));
             ExitCode::from(2)
         };
         let config = Config::load(&root).map_err(configuration_error)?;
@@ -249,7 +249,7 @@ fn answer_after_update(
     };
     if freshness != Freshness::Fresh {
         content::require_dir(root, config).map_err(|d| {
-            cli::print_diagnostics(root, std::slice::from_ref(&d));
+            print_diagnostics(root, std::slice::from_ref(&d));
             ExitCode::from(1)
         })?;
         match wait_for_lock(dirs)? {
@@ -259,7 +259,7 @@ fn answer_after_update(
                 if now != Freshness::Fresh {
                     say(format!("Rebuilding the search index: {}.", now.reason()));
                     crate::build::index(root, config, dirs, &lock, false)
-                        .map_err(|f| cli::report_failure(root, &f, "cannot search"))?;
+                        .map_err(|f| report_failure(root, &f, "cannot search"))?;
                 }
             }
             None if Stamp::read(&dirs.index.dir).is_some() => say(
@@ -289,7 +289,7 @@ fn answer_after_update(
                 return Err(ExitCode::from(2));
             };
             crate::build::index(root, config, dirs, &lock, true)
-                .map_err(|f| cli::report_failure(root, &f, "cannot search"))?;
+                .map_err(|f| report_failure(root, &f, "cannot search"))?;
             Ok(ask(&dirs.index.dir, request))
         }
         outcome => Ok(outcome),

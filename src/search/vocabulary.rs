@@ -2,7 +2,7 @@
 //! `castor search` draws close spellings from when a query finds nothing,
 //! so a suggestion is a real word ("cloudflare"), not a stem ("cloudflar").
 //!
-//! The words are the browser index's terms, which a build counts anyway;
+//! The words are those the browser index counts (before stemming) anyway;
 //! indexing every word again, unstemmed, in a tantivy field of its own
 //! cost a fifth of a first build's indexing. The file sits beside the
 //! tantivy index, one `word count` line per word, in byte order.
