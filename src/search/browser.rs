@@ -8,11 +8,16 @@
 //!
 //! - `meta.js`: the document count, the way back to the site root, the
 //!   shard keys, the stop words and the facets' value names;
-//! - `t/<key>.js`: the stems starting with `<key>` and, for each, every
-//!   document holding it with its score: the BM25 `castor search` gives a
-//!   one-word query, field weights included, so the page ranks as the CLI
-//!   does; and the words of the site starting with `<key>` whose stem
-//!   differs, so the page never stems a query word itself;
+//! - `t/<key>.js`: the stems starting with `<key>` and, for each, the
+//!   documents holding it with their scores: the BM25 `castor search`
+//!   gives a one-word query, field weights included, so the page ranks as
+//!   the CLI does; and the words of the site starting with `<key>` whose
+//!   stem differs, so the page never stems a query word itself;
+//! - `p/<stem>-<n>.js`: the further tiers of a stem held by more than
+//!   [`FIRST_TIER`] documents. A shard holds its best documents only, and
+//!   each tier the next best: the page reads a tier when it could change
+//!   the results it shows, so a common word costs what its first page
+//!   needs, not what the whole site holds;
 //! - `d/<n>.js`: document `n` as a result shows it, with its text by
 //!   section for the excerpt around the best match;
 //! - `f/<n>.js`: each document's category, year, company and tags, in
@@ -40,12 +45,16 @@ use crate::urls;
 /// Where the files go in the site.
 pub const DIR: &str = "search/index";
 /// Bumped when the files' shape changes; the script checks it.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// A shard's stems and postings, in bytes of JSON, before it is split by a
 /// longer prefix.
 const SHARD_BYTES: usize = 40_000;
 /// The longest shard key: past it, a shard holds what it holds.
 const MAX_KEY_CHARS: usize = 4;
+/// The documents a shard holds for a stem, its best; the rest are in tier
+/// files of [`TIER_DOCS`], best first.
+const FIRST_TIER: usize = 400;
+const TIER_DOCS: usize = 8_000;
 /// Documents per facet file.
 const FACET_CHUNK: usize = 2_500;
 /// Query words shorter than this are never taken for typos.
@@ -351,7 +360,12 @@ fn shard_keys(analysis: &Analysis) -> Vec<String> {
     let sized: Vec<(&str, usize)> = analysis
         .stems
         .iter()
-        .map(|(stem, docs)| (stem.as_str(), stem.len() + 8 + docs.len() * 3))
+        .map(|(stem, docs)| {
+            (
+                stem.as_str(),
+                stem.len() + 8 + docs.len().min(FIRST_TIER) * 3,
+            )
+        })
         .collect();
     let mut keys = Vec::new();
     split(&sized, 1, &mut keys);
@@ -381,8 +395,12 @@ pub fn shard_of<'k>(word: &str, keys: &'k [String]) -> Option<&'k str> {
 
 #[derive(Serialize)]
 struct Shard<'a> {
-    /// Stem: its postings, [`encode`]d.
+    /// Stem: its postings, [`encode`]d; its first tier when it has more.
     s: BTreeMap<&'a str, String>,
+    /// Stem with further tiers: its document count, then the best score
+    /// of each further tier (`p/<stem>-1`, `-2`, ...), quantized: what a
+    /// document not read yet can score at most.
+    t: BTreeMap<&'a str, Vec<u32>>,
     /// Word: its stem, where the two differ.
     w: BTreeMap<&'a str, &'a str>,
 }
@@ -393,14 +411,31 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
         .map(|k| {
             let shard = Shard {
                 s: BTreeMap::new(),
+                t: BTreeMap::new(),
                 w: BTreeMap::new(),
             };
             (k.as_str(), shard)
         })
         .collect();
+    let mut files = Vec::new();
     for (stem, docs) in &analysis.stems {
-        if let Some(shard) = shard_of(stem, keys).and_then(|k| by_key.get_mut(k)) {
-            shard.s.insert(stem, encode(docs));
+        let Some(shard) = shard_of(stem, keys).and_then(|k| by_key.get_mut(k)) else {
+            continue;
+        };
+        let tiers = tiers(docs);
+        shard.s.insert(stem, encode(&tiers[0]));
+        if tiers.len() > 1 {
+            let mut about = vec![docs.len() as u32];
+            for (n, tier) in tiers.iter().enumerate().skip(1) {
+                about.push(
+                    tier.iter()
+                        .map(|&(_, score)| u32::from(score))
+                        .max()
+                        .unwrap_or(0),
+                );
+                files.push(script(&format!("p/{stem}-{n}"), &encode(tier)));
+            }
+            shard.t.insert(stem, about);
         }
     }
     for (word, (stem, _)) in &analysis.words {
@@ -411,9 +446,31 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
             shard.w.insert(word, stem);
         }
     }
-    by_key
-        .par_iter()
-        .map(|(key, shard)| script(&format!("t/{key}"), shard))
+    files.par_extend(
+        by_key
+            .par_iter()
+            .map(|(key, shard)| script(&format!("t/{key}"), shard)),
+    );
+    files
+}
+
+/// A stem's postings in tiers: the best [`FIRST_TIER`] documents, then
+/// the next best by [`TIER_DOCS`]; each tier in document order, as
+/// [`encode`] wants them. Ties in score go to the lower number.
+fn tiers(docs: &[(u32, u8)]) -> Vec<Vec<(u32, u8)>> {
+    if docs.len() <= FIRST_TIER {
+        return vec![docs.to_vec()];
+    }
+    let mut best = docs.to_vec();
+    best.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (first, rest) = best.split_at(FIRST_TIER);
+    std::iter::once(first)
+        .chain(rest.chunks(TIER_DOCS))
+        .map(|tier| {
+            let mut tier = tier.to_vec();
+            tier.sort_unstable();
+            tier
+        })
         .collect()
 }
 
@@ -574,6 +631,25 @@ mod tests {
         );
         assert_eq!(quantize(0.0), 1);
         assert_eq!(quantize(1e9), 255);
+    }
+
+    #[test]
+    fn a_common_stem_keeps_its_best_documents_first() {
+        let docs: Vec<(u32, u8)> = (0..FIRST_TIER as u32 + TIER_DOCS as u32 + 1)
+            .map(|d| (d, (d % 200) as u8 + 1))
+            .collect();
+        let tiers = tiers(&docs);
+        assert_eq!(
+            tiers.iter().map(Vec::len).collect::<Vec<_>>(),
+            [FIRST_TIER, TIER_DOCS, 1]
+        );
+        for pair in tiers.windows(2) {
+            let worst = pair[0].iter().map(|d| d.1).min();
+            let best = pair[1].iter().map(|d| d.1).max();
+            assert!(worst >= best, "{worst:?} < {best:?}");
+        }
+        assert!(tiers.iter().all(|t| t.is_sorted()));
+        assert_eq!(tiers.concat().len(), docs.len());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 // a JSON line: the result URLs in order and the corrected words, or the
 // words the engine splits the text into. With `"first": true`, a query
 // starts from nothing loaded, and the answer says how many files and
-// bytes it loaded; `ms` is the query's time, loads included.
+// bytes it loaded, and how many of them were further tiers of postings;
+// with `"all": true`, the query reads every tier of its words before
+// answering; `ms` is the query's time, loads included.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -21,7 +23,7 @@ function load(name) {
       const file = path.join(index, name + ".js");
       fs.readFile(file, "utf8", (err, text) => {
         if (err) return reject(err);
-        loaded.push(Buffer.byteLength(text));
+        loaded.push({ name: name, bytes: Buffer.byteLength(text) });
         captured = null;
         new Function(text)();
         resolve(captured);
@@ -48,8 +50,9 @@ engine.start().then(async () => {
       await engine.start();
     }
     const started = process.hrtime.bigint();
-    const found = await engine.search(ask.query);
     const limit = ask.limit || 10;
+    const found = await engine.search(ask.query, limit);
+    if (ask.all) await engine.extend(found, Infinity);
     const records = await Promise.all(found.hits.slice(0, limit).map((h) => engine.record(h.doc)));
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(JSON.stringify({
@@ -57,7 +60,8 @@ engine.start().then(async () => {
       total: found.hits.length,
       corrected: found.terms.filter((t) => t.corrected).map((t) => t.shown),
       files: loaded.length,
-      bytes: loaded.reduce((a, b) => a + b, 0),
+      bytes: loaded.reduce((sum, file) => sum + file.bytes, 0),
+      tiers: loaded.filter((file) => file.name.startsWith("p/")).length,
       ms: ms,
     }));
   }

@@ -175,8 +175,23 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
             let first = first_title(&client).await;
             assert!(first.contains("Facebook disappears"), "{base}: {first}");
 
-            // The category counts add up to the results.
+            // The category counts add up to the results, once the reader
+            // opens the filters.
             client.goto(&search("backup")).await.unwrap();
+            results(&client).await;
+            client
+                .find(Locator::Css("#search-filters summary"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("#search-category option:nth-child(2)"))
+                .await
+                .expect("the categories counted");
             let text = results(&client).await;
             let shown = client
                 .find_all(Locator::Css("#search-results li"))

@@ -106,30 +106,70 @@
 
   Engine.prototype.shard = function (word) {
     var key = this.shardOf(word);
-    return key === null ? Promise.resolve({ s: {}, w: {} }) : this.load("t/" + key);
+    return key === null ? Promise.resolve({ s: {}, t: {}, w: {} }) : this.load("t/" + key);
   };
 
-  // A word's stem and postings ({doc: score}), or null when the site does
-  // not hold the word. The stem is looked up, never computed here.
+  // A word's stem and postings, or null when the site does not hold the
+  // word. The stem is looked up, never computed here; a stem's postings
+  // are made once and kept, with the tiers read so far.
   Engine.prototype.postings = function (word) {
     var self = this;
+    this.lists = this.lists || {};
+    function from(shard, stem) {
+      if (!shard.s[stem]) return null;
+      if (!self.lists[stem]) self.lists[stem] = new Postings(self, stem, shard.s[stem], shard.t && shard.t[stem]);
+      return self.lists[stem];
+    }
     return this.shard(word).then(function (shard) {
       var stem = shard.w[word] || word;
-      var scale = self.meta.score_scale;
-      if (shard.s[stem]) return { stem: stem, docs: decode(shard.s[stem], scale) };
-      if (!shard.w[word]) return null;
-      return self.shard(stem).then(function (other) {
-        return other.s[stem] ? { stem: stem, docs: decode(other.s[stem], scale) } : null;
-      });
+      var found = from(shard, stem);
+      if (found || !shard.w[word]) return found;
+      return self.shard(stem).then(function (other) { return from(other, stem); });
     });
+  };
+
+  // A stem's postings as far as they are read: `docs` ({doc: score}) from
+  // its shard, then its further tiers, best documents first, each read
+  // only when it could change the results (src/search/browser.rs, `tiers`).
+  function Postings(engine, stem, first, about) {
+    this.engine = engine;
+    this.stem = stem;
+    this.docs = {};
+    decode(first, engine.meta.score_scale, this.docs);
+    this.bounds = about ? about.slice(1) : [];
+    this.read = 0;
+    this.reading = null;
+  }
+
+  // The most a document not read yet can score; 0 once every tier is read.
+  Postings.prototype.bound = function () {
+    if (this.read >= this.bounds.length) return 0;
+    return Math.exp(this.bounds[this.read] / this.engine.meta.score_scale) - 1;
+  };
+
+  Postings.prototype.more = function () {
+    var self = this;
+    if (!this.reading) {
+      var next = this.read + 1;
+      this.reading = this.engine.load("p/" + this.stem + "-" + next).then(function (text) {
+        decode(text, self.engine.meta.score_scale, self.docs);
+        self.read = next;
+        self.reading = null;
+      });
+    }
+    return this.reading;
+  };
+
+  Postings.prototype.all = function () {
+    var self = this;
+    return this.bound() ? this.more().then(function () { return self.all(); }) : Promise.resolve(this);
   };
 
   // Postings (src/search/browser.rs, `encode`): base64 of, for each
   // document, its distance from the previous one as a varint, then its
-  // score as one byte on a log scale.
-  function decode(text, scale) {
+  // score as one byte on a log scale. Added to `out`.
+  function decode(text, scale, out) {
     var bytes = atob(text);
-    var out = {};
     var doc = 0;
     for (var i = 0; i < bytes.length;) {
       var delta = 0, shift = 0, b;
@@ -141,7 +181,6 @@
       doc += delta;
       out[doc] = Math.exp(bytes.charCodeAt(i++) / scale) - 1;
     }
-    return out;
   }
 
   // A word the site does not hold: its close spellings that it does.
@@ -161,8 +200,9 @@
     }, function () { return []; });
   };
 
-  // Each query word's postings, its close spellings standing in for a
-  // word the site does not hold, and "datacenter" for "data center".
+  // Each query word with the postings that stand for it: its own; its
+  // close spellings', for a word the site does not hold; and, at half
+  // weight, "datacenter"'s for "data center".
   Engine.prototype.terms = function (parts) {
     var self = this;
     var stop = this.meta.stop_words;
@@ -170,13 +210,13 @@
     var plain = parts.words.filter(function (w) { return stop.indexOf(w) < 0; });
     return Promise.all(plain.map(function (word) {
       return self.postings(word).then(function (found) {
-        if (found) return { word: word, postings: found.docs, shown: [word], stems: [found.stem] };
+        if (found) return { word: word, sources: [{ list: found, weight: 1 }], shown: [word], stems: [found.stem] };
         return self.spellings(word).then(function (alternatives) {
           return Promise.all(alternatives.map(function (a) { return self.postings(a); })).then(function (lists) {
             lists = lists.filter(Boolean);
             return {
               word: word,
-              postings: best(lists.map(function (l) { return l.docs; })),
+              sources: lists.map(function (l) { return { list: l, weight: 1 }; }),
               shown: alternatives,
               stems: lists.map(function (l) { return l.stem; }),
               corrected: alternatives.length > 0
@@ -189,38 +229,45 @@
       for (var i = 0; i + 1 < terms.length; i++) joined.push(terms[i].word + terms[i + 1].word);
       return Promise.all(joined.map(function (j) { return self.postings(j); })).then(function (lists) {
         lists.forEach(function (found, i) {
-          if (!found) return;
-          var list = found.docs;
-          [terms[i], terms[i + 1]].forEach(function (t) {
-            Object.keys(list).forEach(function (doc) {
-              if (!(t.postings[doc] >= list[doc] / 2)) t.postings[doc] = list[doc] / 2;
-            });
-          });
+          if (found) [terms[i], terms[i + 1]].forEach(function (t) { t.sources.push({ list: found, weight: 0.5 }); });
         });
-        return Promise.all(parts.excluded.map(function (w) { return self.postings(w); }));
+        return Promise.all(parts.excluded.map(function (w) {
+          return self.postings(w).then(function (list) { return list && list.all(); });
+        }));
       }).then(function (excluded) {
-        excluded = excluded.filter(Boolean).map(function (e) { return e.docs; });
-        return { terms: terms, common: common, excluded: excluded };
+        return { terms: terms, common: common, excluded: excluded.filter(Boolean), phrases: parts.phrases };
       });
     });
   };
 
-  function best(lists) {
-    var out = {};
-    lists.forEach(function (list) {
-      if (!list) return;
+  // A term's best score per document, from what is read of its postings,
+  // and the most a document not read yet can score for it.
+  function gather(term) {
+    var docs = {};
+    var bound = 0;
+    term.sources.forEach(function (source) {
+      var list = source.list.docs;
       Object.keys(list).forEach(function (doc) {
-        if (!(out[doc] >= list[doc])) out[doc] = list[doc];
+        var score = list[doc] * source.weight;
+        if (!(docs[doc] >= score)) docs[doc] = score;
       });
+      bound = Math.max(bound, source.list.bound() * source.weight);
     });
-    return out;
+    term.postings = docs;
+    term.bound = bound;
   }
 
-  // Documents with every word first, best score first; when they are
-  // fewer than a page, those with most of the words follow. Ties go to
-  // the lower number: the newer incident, as `castor search` orders them.
-  Engine.prototype.rank = function (found, required) {
+  // The results as far as the postings read make them certain. Documents
+  // with every word come first, best score first; when they are fewer than
+  // a page, those with most of the words follow. Ties go to the lower
+  // number: the newer incident, as `castor search` orders them. A document
+  // is certain when no document, read or not, could still rank above it;
+  // `done` when no more can come.
+  Engine.prototype.rank = function (found) {
     var terms = found.terms;
+    terms.forEach(gather);
+    var open = [];
+    terms.forEach(function (t, i) { if (t.bound > 0) open.push(i); });
     var matched = {};
     terms.forEach(function (t) {
       Object.keys(t.postings).forEach(function (doc) {
@@ -230,27 +277,65 @@
       });
     });
     found.excluded.forEach(function (list) {
-      Object.keys(list).forEach(function (doc) { delete matched[doc]; });
+      Object.keys(list.docs).forEach(function (doc) { delete matched[doc]; });
     });
-    var hits = Object.keys(matched).map(function (k) { return matched[k]; }).filter(function (h) {
-      return required.every(function (i) { return terms[i].postings[h.doc] !== undefined; });
+    // The best a document could still reach: what it has, plus the open
+    // terms it has not been read in.
+    var ceiling = open.length ? { words: open.length, score: 0 } : null;
+    open.forEach(function (i) { ceiling.score += terms[i].bound; });
+    var hits = [];
+    Object.keys(matched).forEach(function (k) {
+      var h = matched[k];
+      var missing = open.filter(function (i) { return terms[i].postings[h.doc] === undefined; });
+      var lacking = found.required.some(function (i) { return terms[i].postings[h.doc] === undefined && terms[i].bound === 0; });
+      if (lacking) return;
+      if (missing.length) {
+        var best = { words: h.words + missing.length, score: h.score };
+        missing.forEach(function (i) { best.score += terms[i].bound; });
+        if (!ceiling || above(best, ceiling)) ceiling = best;
+      } else {
+        hits.push(h);
+      }
     });
     hits.sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; });
+    if (ceiling) hits = hits.filter(function (h) { return above(h, ceiling); });
     var all = hits.filter(function (h) { return h.words === terms.length; }).length;
-    return all >= PAGE ? hits.slice(0, all) : hits;
+    var allKnown = !ceiling || all < hits.length;
+    found.hits = allKnown && all >= PAGE ? hits.slice(0, all) : hits;
+    found.done = !ceiling || (allKnown && all >= PAGE);
+    return found;
   };
 
-  Engine.prototype.search = function (query) {
+  function above(a, b) {
+    return a.words > b.words || (a.words === b.words && a.score > b.score);
+  }
+
+  // Reads further tiers until `need` results are certain, or no more can
+  // come: the open postings that could score highest first.
+  Engine.prototype.extend = function (found, need) {
+    var self = this;
+    this.rank(found);
+    if (found.done || found.hits.length >= need) return Promise.resolve(found);
+    var next = null;
+    found.terms.forEach(function (t) {
+      t.sources.forEach(function (source) {
+        var bound = source.list.bound() * source.weight;
+        if (bound > 0 && (!next || bound > next.bound)) next = { list: source.list, bound: bound };
+      });
+    });
+    return next.list.more().then(function () { return self.extend(found, need); });
+  };
+
+  // The query's results, at least `need` of them when there are as many.
+  Engine.prototype.search = function (query, need) {
     var self = this;
     var parts = parse(query);
     return this.terms(parts).then(function (found) {
       var phraseWords = {};
       parts.phrases.forEach(function (p) { p.forEach(function (w) { phraseWords[w] = true; }); });
-      var required = [];
-      found.terms.forEach(function (t, i) { if (phraseWords[t.word]) required.push(i); });
-      found.hits = self.rank(found, required);
-      found.phrases = parts.phrases;
-      return found;
+      found.required = [];
+      found.terms.forEach(function (t, i) { if (phraseWords[t.word]) found.required.push(i); });
+      return self.extend(found, need || PAGE);
     });
   };
 
@@ -354,6 +439,7 @@
     var status = document.getElementById("search-status");
     var list = document.getElementById("search-results");
     var more = document.getElementById("search-more");
+    var panel = document.getElementById("search-filters");
     var filters = ["category", "year", "company", "tag"].map(function (name) {
       return { name: name, select: document.getElementById("search-" + name) };
     });
@@ -368,18 +454,38 @@
       history.replaceState(null, "", url);
       list.textContent = "";
       more.hidden = true;
+      state = null;
       if (!query) { status.textContent = ""; return; }
       status.textContent = "Searching…";
-      engine.search(query).then(function (found) {
-        return engine.facets(found.hits.map(function (h) { return h.doc; })).then(function (row) {
-          if (mine !== generation) return;
-          state = { found: found, row: row, shown: 0, hits: filter(found.hits, row) };
-          counts(found.hits, row);
-          summarise(query, found, state.hits.length);
-          showMore();
-        });
+      engine.search(query, PAGE).then(function (found) {
+        if (mine !== generation) return;
+        state = { found: found, row: null, shown: 0, hits: found.hits };
+        if (panel.open || filtering()) return count(mine);
+        showMore();
       }).catch(function (error) {
         if (mine === generation) status.textContent = "Search failed: " + error.message;
+      });
+    }
+
+    function filtering() {
+      return filters.some(function (f) { return f.select.value !== ""; });
+    }
+
+    // Filters and their counts need every result: read the query's
+    // postings to the end and the facets of the documents found, then
+    // show the results again from the first.
+    function count(mine) {
+      status.textContent = "Counting…";
+      return engine.extend(state.found, Infinity).then(function (found) {
+        return engine.facets(found.hits.map(function (h) { return h.doc; }));
+      }).then(function (row) {
+        if (mine !== generation) return;
+        state.row = row;
+        counts(state.found.hits, row);
+        state.hits = filter(state.found.hits, row);
+        state.shown = 0;
+        list.textContent = "";
+        showMore();
       });
     }
 
@@ -415,63 +521,83 @@
       });
     }
 
-    function summarise(query, found, total) {
+    function summarise() {
+      var found = state.found;
+      var query = input.value.trim();
+      var total = state.hits.length;
       var corrected = found.terms.filter(function (t) { return t.corrected; });
       var note = corrected.length
         ? "Showing results for " + found.terms.map(function (t) { return t.shown.join(" or "); }).join(" ") + ". "
         : "";
       if (found.common.length && !found.terms.length) note += "Words too common to be indexed: " + found.common.join(", ") + ". ";
-      status.textContent = note + (total === 0
-        ? "No results for “" + query + "”."
-        : total + (total === 1 ? " result" : " results") + " for “" + query + "”.");
+      if (!found.done) note += "Best results for “" + query + "”, more below.";
+      else if (total === 0) note += "No results for “" + query + "”.";
+      else note += total + (total === 1 ? " result" : " results") + " for “" + query + "”.";
+      status.textContent = note;
     }
 
-    // Shows the next page of results; a phrase is checked in each text.
+    // Shows the next page of results, reading what it needs first; a
+    // phrase is checked in each text.
     function showMore() {
-      var slice = state.hits.slice(state.shown, state.shown + PAGE);
-      state.shown += slice.length;
-      var stems = stemsOf(state.found);
-      Promise.all(slice.map(function (h) { return engine.record(h.doc); })).then(function (records) {
-        records.forEach(function (record) {
-          var all = " " + words(record.title + " " + record.sections.map(function (s) { return s[1]; }).join(" ")).join(" ") + " ";
-          var phrasesHold = state.found.phrases.every(function (p) { return all.indexOf(" " + p.join(" ") + " ") >= 0; });
-          if (!phrasesHold) return;
-          var item = text("li");
-          var heading = text("h2");
-          var link = text("a", record.title);
-          link.href = siteRoot + record.url;
-          heading.appendChild(link);
-          item.appendChild(heading);
-          item.appendChild(text("p", facts(record), "meta"));
-          var passage = excerpt(record, stems);
-          var snippet = text("p", "", "snippet");
-          if (passage && passage.count) {
-            showExcerpt(snippet, passage, stems);
-            if (passage.anchor) {
-              var section = text("a", "In this section", "section-link");
-              section.href = siteRoot + record.url + "#" + passage.anchor;
-              snippet.appendChild(document.createTextNode(" "));
-              snippet.appendChild(section);
-            }
-          } else {
-            snippet.textContent = record.summary;
-          }
-          item.appendChild(snippet);
-          list.appendChild(item);
-        });
-        more.hidden = state.shown >= state.hits.length;
+      var mine = generation;
+      more.hidden = true;
+      var from = state.shown;
+      var ready = state.row ? Promise.resolve() : engine.extend(state.found, from + PAGE).then(function (found) {
+        state.hits = found.hits;
       });
+      ready.then(function () {
+        var slice = state.hits.slice(from, from + PAGE);
+        state.shown = from + slice.length;
+        var stems = stemsOf(state.found);
+        return Promise.all(slice.map(function (h) { return engine.record(h.doc); })).then(function (records) {
+          if (mine !== generation) return;
+          records.forEach(function (record) { show(record, stems); });
+          summarise();
+          more.hidden = state.shown >= state.hits.length && (state.row || state.found.done);
+        });
+      });
+    }
+
+    function show(record, stems) {
+      var all = " " + words(record.title + " " + record.sections.map(function (s) { return s[1]; }).join(" ")).join(" ") + " ";
+      var phrasesHold = state.found.phrases.every(function (p) { return all.indexOf(" " + p.join(" ") + " ") >= 0; });
+      if (!phrasesHold) return;
+      var item = text("li");
+      var heading = text("h2");
+      var link = text("a", record.title);
+      link.href = siteRoot + record.url;
+      heading.appendChild(link);
+      item.appendChild(heading);
+      item.appendChild(text("p", facts(record), "meta"));
+      var passage = excerpt(record, stems);
+      var snippet = text("p", "", "snippet");
+      if (passage && passage.count) {
+        showExcerpt(snippet, passage, stems);
+        if (passage.anchor) {
+          var section = text("a", "In this section", "section-link");
+          section.href = siteRoot + record.url + "#" + passage.anchor;
+          snippet.appendChild(document.createTextNode(" "));
+          snippet.appendChild(section);
+        }
+      } else {
+        snippet.textContent = record.summary;
+      }
+      item.appendChild(snippet);
+      list.appendChild(item);
     }
 
     filters.forEach(function (f) {
       f.select.addEventListener("change", function () {
         if (!state) return;
+        if (!state.row) { count(generation); return; }
         state.hits = filter(state.found.hits, state.row);
         state.shown = 0;
         list.textContent = "";
-        summarise(input.value.trim(), state.found, state.hits.length);
         showMore();
       });
+    });
+    panel.addEventListener("toggle", function () {
+      if (panel.open && state && !state.row) count(generation);
     });
     more.addEventListener("click", showMore);
     keyboard(list, function () { return list.querySelectorAll("h2 a"); });
@@ -503,7 +629,7 @@
       var mine = ++generation;
       var query = input.value.trim();
       if (!query) { close(); return; }
-      engine.search(query).then(function (found) {
+      engine.search(query, SUGGESTIONS).then(function (found) {
         return Promise.all(found.hits.slice(0, SUGGESTIONS).map(function (h) { return engine.record(h.doc); }));
       }).then(function (records) {
         if (mine !== generation) return;
