@@ -235,7 +235,14 @@ struct Counted<'a> {
 
 impl Analysis {
     fn of(docs: &[Document]) -> Analysis {
-        let counted: Vec<Counted> = docs.par_iter().map(count).collect();
+        let mut counted: Vec<Counted> = docs.par_iter().map(count).collect();
+        let compounds = compounds(&counted);
+        if !compounds.is_empty() {
+            counted
+                .par_iter_mut()
+                .zip(docs)
+                .for_each(|(counted, doc)| count_compounds(counted, doc, &compounds));
+        }
         let n = docs.len() as f32;
         // Per field: the documents holding each stem, and the average length.
         let df: Vec<FxHashMap<&str, u32>> = (0..FIELDS.len())
@@ -351,6 +358,61 @@ fn count<'a>(doc: &'a Document) -> Counted<'a> {
     Counted {
         fields,
         words: words.into_iter().collect(),
+    }
+}
+
+/// The compounds the site spells both ways: each word of the site that is
+/// two of its words joined ("datacenter", "postmortem"), by its first
+/// half: `first -> [(second, stem of the whole)]`. Halves of three letters
+/// or more, so "a" + "cross" is not one.
+fn compounds(counted: &[Counted]) -> FxHashMap<String, Vec<(String, String)>> {
+    let words: FxHashSet<&str> = counted
+        .iter()
+        .flat_map(|doc| doc.words.iter().map(AsRef::as_ref))
+        .collect();
+    let mut found: FxHashMap<String, Vec<(String, String)>> = FxHashMap::default();
+    for &word in &words {
+        for (at, _) in word.char_indices().skip(COMPOUND_HALF) {
+            let (first, second) = word.split_at(at);
+            if second.chars().nth(COMPOUND_HALF - 1).is_some()
+                && words.contains(first)
+                && words.contains(second)
+            {
+                let stem = stem::with_stem(word, str::to_string);
+                found
+                    .entry(first.to_string())
+                    .or_default()
+                    .push((second.to_string(), stem));
+            }
+        }
+    }
+    found
+}
+
+/// The shortest half of a compound, in characters.
+const COMPOUND_HALF: usize = 3;
+
+/// Counts, for each compound the document spells in two words ("data
+/// center"), the compound's stem too: a search for "datacenter" finds the
+/// pages that say "data center". `castor search` does the same at query
+/// time (`query::with_compounds`).
+fn count_compounds(
+    counted: &mut Counted,
+    doc: &Document,
+    compounds: &FxHashMap<String, Vec<(String, String)>>,
+) {
+    for (field, (stems, _)) in doc.fields.iter().zip(&mut counted.fields) {
+        let mut previous: Option<Cow<str>> = None;
+        stem::each_word(field, |word| {
+            if let Some(joined) = previous
+                .as_deref()
+                .and_then(|first| compounds.get(first))
+                .and_then(|seconds| seconds.iter().find(|(second, _)| *second == word))
+            {
+                *stems.entry(joined.1.clone()).or_default() += 1;
+            }
+            previous = Some(word);
+        });
     }
 }
 

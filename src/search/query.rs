@@ -9,10 +9,10 @@
 use std::ops::Bound;
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, QueryParser,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query,
+    QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -129,8 +129,9 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
         }
         None if request.query.trim().is_empty() => (Box::new(AllQuery), Box::new(AllQuery)),
         None => {
+            let text = with_compounds(&searcher, f, &request.query);
             let query = parser
-                .parse_query(&request.query)
+                .parse_query(text.as_deref().unwrap_or(&request.query))
                 .map_err(|e| Error::BadQuery(e.to_string()))?;
             (query.box_clone(), query)
         }
@@ -198,6 +199,98 @@ pub fn search(opened: &Opened, request: &Request) -> Result<Outcome, Error> {
         hits,
         suggestions,
         common,
+    })
+}
+
+/// `query` with its compounds spelled both ways, when it is words alone
+/// (hyphenated or not) and the index holds both spellings: "data center"
+/// also finds "datacenter" and the reverse, "post-mortem" also finds
+/// "postmortem". `None` when nothing changes. The site's search does the
+/// same (`browser::count_compounds` and search.js).
+fn with_compounds(searcher: &Searcher, f: &Fields, query: &str) -> Option<String> {
+    let tokens: Vec<&str> = query.split_whitespace().collect();
+    let simple = |t: &str| {
+        !t.starts_with('-')
+            && !t.ends_with('-')
+            && !t.contains("--")
+            && t.chars().all(|c| c.is_alphanumeric() || c == '-')
+            && !matches!(t, "AND" | "OR" | "NOT")
+    };
+    if tokens.is_empty() || !tokens.iter().all(|t| simple(t)) {
+        return None;
+    }
+    let holds = |word: &str| holds(searcher, f, word);
+    let mut out = Vec::new();
+    let mut changed = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let lower = tokens[i].to_lowercase();
+        let parts: Vec<&str> = lower.split('-').collect();
+        // "data center", or "post-mortem": two words the index also
+        // holds joined.
+        let pair = match (parts.as_slice(), tokens.get(i + 1)) {
+            ([a, b], _) => Some((*a, b.to_string(), format!("\"{a} {b}\""), 1)),
+            ([a], Some(next)) if !next.contains('-') => {
+                let b = next.to_lowercase();
+                let both = format!("({a} AND {b})");
+                Some((*a, b, both, 2))
+            }
+            _ => None,
+        };
+        if let Some((a, b, apart, used)) = pair
+            && holds(&format!("{a}{b}"))
+        {
+            out.push(format!("({apart} OR {a}{b})"));
+            changed = true;
+            i += used;
+            continue;
+        }
+        // "datacenter": one word the index also holds in two.
+        if let [word] = parts.as_slice()
+            && holds(word)
+            && let Some((a, b)) = split_compound(searcher, f, word)
+        {
+            out.push(format!("({word} OR \"{a} {b}\")"));
+            changed = true;
+        } else {
+            out.push(tokens[i].to_string());
+        }
+        i += 1;
+    }
+    changed.then(|| out.join(" "))
+}
+
+/// Whether any searched field holds `word`'s stem.
+fn holds(searcher: &Searcher, f: &Fields, word: &str) -> bool {
+    super::stem::with_stem(word, |stem| {
+        !stem.is_empty()
+            && schema::default_fields(f).into_iter().any(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, stem))
+                    .is_ok_and(|n| n > 0)
+            })
+    })
+}
+
+/// `word` cut in two words that some field holds one after the other:
+/// halves of three letters or more, as the site's index finds them.
+fn split_compound(searcher: &Searcher, f: &Fields, word: &str) -> Option<(String, String)> {
+    word.char_indices().skip(3).find_map(|(at, _)| {
+        let (a, b) = word.split_at(at);
+        if b.chars().nth(2).is_none() || !holds(searcher, f, a) || !holds(searcher, f, b) {
+            return None;
+        }
+        let stems = [a, b].map(|w| super::stem::with_stem(w, str::to_string));
+        let together = schema::default_fields(f).into_iter().any(|field| {
+            let phrase = PhraseQuery::new(
+                stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect(),
+            );
+            searcher.search(&phrase, &Count).is_ok_and(|n| n > 0)
+        });
+        together.then(|| (a.to_string(), b.to_string()))
     })
 }
 

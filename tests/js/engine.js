@@ -5,8 +5,9 @@
 // words the engine splits the text into. With `"first": true`, a query
 // starts from nothing loaded, and the answer says how many files and
 // bytes it loaded, and how many of them were further tiers of postings;
-// with `"all": true`, the query reads every tier of its words before
-// answering; `ms` is the query's time, loads included.
+// `rough` says the results were ranked on part of the postings (see
+// Engine.extend); with `"all": true`, the query reads every tier of its
+// words before answering; `ms` is the query's time, loads included.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -62,6 +63,7 @@ engine.start().then(async () => {
       files: loaded.length,
       bytes: loaded.reduce((sum, file) => sum + file.bytes, 0),
       tiers: loaded.filter((file) => file.name.startsWith("p/")).length,
+      rough: found.rough,
       ms: ms,
     }));
   }

@@ -175,6 +175,43 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
             let first = first_title(&client).await;
             assert!(first.contains("Facebook disappears"), "{base}: {first}");
 
+            // More results come a page at a time, each result once.
+            client.goto(&search("outage")).await.unwrap();
+            results(&client).await;
+            let first_page = client
+                .find_all(Locator::Css("#search-results li"))
+                .await
+                .unwrap()
+                .len();
+            assert_eq!(first_page, 10, "{base}");
+            client
+                .find(Locator::Id("search-more"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let mut links = Vec::new();
+            for _ in 0..100 {
+                links.clear();
+                for link in client
+                    .find_all(Locator::Css("#search-results li h2 a"))
+                    .await
+                    .unwrap()
+                {
+                    links.push(link.attr("href").await.unwrap().unwrap());
+                }
+                if links.len() > 10 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(links.len() > 10, "{base}: {links:?}");
+            let mut unique = links.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), links.len(), "{links:?}");
+
             // The category counts add up to the results, once the reader
             // opens the filters.
             client.goto(&search("backup")).await.unwrap();

@@ -418,10 +418,7 @@ fn site_top_ten(root: &std::path::Path, queries: &[&str]) -> Vec<Vec<String>> {
         .iter()
         .map(|q| serde_json::json!({ "query": q }))
         .collect();
-    ask_engine(root, &asks)
-        .iter()
-        .map(urls)
-        .collect()
+    ask_engine(root, &asks).iter().map(urls).collect()
 }
 
 fn urls(answer: &serde_json::Value) -> Vec<String> {
@@ -580,7 +577,9 @@ const GENERATED_QUERIES: [&str; 25] = [
 
 /// The page reads a common word's postings a tier at a time, best
 /// documents first, and only as far as the results it shows need: what it
-/// shows must be exactly what reading them all would show, page after page.
+/// shows must be exactly what reading them all would show, page after page,
+/// unless it says it ranked on part of them (two common words that seldom
+/// meet), and then most of it.
 #[test]
 #[ignore = "needs Node.js; run by .ci/run"]
 fn reading_postings_by_tiers_changes_no_result() {
@@ -599,7 +598,13 @@ fn reading_postings_by_tiers_changes_no_result() {
     let answers = ask_engine(corpus.path(), &asks);
     let mut tiers_read = 0;
     for (pair, ask) in answers.chunks(2).zip(asks.iter().step_by(2)) {
-        assert_eq!(urls(&pair[0]), urls(&pair[1]), "{ask}");
+        let (read, exact) = (urls(&pair[0]), urls(&pair[1]));
+        if pair[0]["rough"] == true {
+            let shared = read.iter().filter(|u| exact.contains(u)).count();
+            assert!(shared * 10 >= exact.len() * 8, "{ask}: {read:?} {exact:?}");
+        } else {
+            assert_eq!(read, exact, "{ask}");
+        }
         tiers_read += pair[0]["tiers"].as_u64().unwrap();
         assert!(
             pair[0]["tiers"].as_u64() <= pair[1]["tiers"].as_u64(),
@@ -697,4 +702,45 @@ fn one_edit_typos_find_the_intended_words_pages() {
     );
     assert!(typos.len() >= 100, "{} typos", typos.len());
     assert!(share >= 0.95, "{share:.3}");
+}
+
+/// Compounds the search fixture spells one way only: "datacenter" (never
+/// "data center") and "post-mortem" (in pages that never say
+/// "postmortem"). Each spelling finds the pages of the other.
+const COMPOUNDS: [(&str, &str); 4] = [
+    (
+        "data center",
+        "incidents/2018-10-21-github-network-partition-split-brain/",
+    ),
+    (
+        "data center",
+        "incidents/2017-06-29-ovhcloud-paris-water-cooling-leak/",
+    ),
+    ("postmortem", "incidents/2021-09-30-slack-dns/"),
+    ("postmortem", "incidents/2021-06-08-fastly-global-outage/"),
+];
+
+#[test]
+fn compounds_are_found_in_either_spelling() {
+    let kb = Fixture::new("search");
+    castor_in(kb.root(), &["build"]).success();
+    for (query, url) in COMPOUNDS {
+        let run = kb.search(&[query, "--json", "-n", "50"]).success();
+        let hits = json(&run);
+        assert!(hits.iter().any(|h| h["url"] == url), "{query}: {hits:?}");
+    }
+}
+
+#[test]
+#[ignore = "needs Node.js; run by .ci/run"]
+fn the_site_finds_compounds_in_either_spelling() {
+    let kb = Fixture::new("search");
+    castor_in(kb.root(), &["build"]).success();
+    let asks: Vec<serde_json::Value> = COMPOUNDS
+        .iter()
+        .map(|(q, _)| serde_json::json!({ "query": q, "limit": 50 }))
+        .collect();
+    for ((query, url), answer) in COMPOUNDS.iter().zip(ask_engine(kb.root(), &asks)) {
+        assert!(urls(&answer).iter().any(|u| u == url), "{query}: {answer}");
+    }
 }

@@ -12,6 +12,8 @@
   var PAGE = 10;
   var SUGGESTIONS = 5;
   var EXCERPT_WORDS = 30;
+  // Tiers of postings a first page may read (see Engine.extend).
+  var FIRST_TIERS = 2;
 
   // --- Words, as tantivy's analyzer splits them (src/search/stem.rs):
   // runs of alphabetic or numeric characters, lowercased, under 40 bytes.
@@ -134,7 +136,7 @@
   function Postings(engine, stem, first, about) {
     this.engine = engine;
     this.stem = stem;
-    this.docs = {};
+    this.docs = new Map();
     decode(first, engine.meta.score_scale, this.docs);
     this.bounds = about ? about.slice(1) : [];
     this.read = 0;
@@ -167,7 +169,7 @@
 
   // Postings (src/search/browser.rs, `encode`): base64 of, for each
   // document, its distance from the previous one as a varint, then its
-  // score as one byte on a log scale. Added to `out`.
+  // score as one byte on a log scale. Added to the map `out`.
   function decode(text, scale, out) {
     var bytes = atob(text);
     var doc = 0;
@@ -179,7 +181,7 @@
         shift += 7;
       } while (b & 0x80);
       doc += delta;
-      out[doc] = Math.exp(bytes.charCodeAt(i++) / scale) - 1;
+      out.set(doc, Math.exp(bytes.charCodeAt(i++) / scale) - 1);
     }
   }
 
@@ -243,14 +245,16 @@
   // A term's best score per document, from what is read of its postings,
   // and the most a document not read yet can score for it.
   function gather(term) {
-    var docs = {};
+    var only = term.sources.length === 1 && term.sources[0].weight === 1;
+    var docs = only ? term.sources[0].list.docs : new Map();
     var bound = 0;
     term.sources.forEach(function (source) {
-      var list = source.list.docs;
-      Object.keys(list).forEach(function (doc) {
-        var score = list[doc] * source.weight;
-        if (!(docs[doc] >= score)) docs[doc] = score;
-      });
+      if (!only) {
+        source.list.docs.forEach(function (score, doc) {
+          score *= source.weight;
+          if (!(docs.get(doc) >= score)) docs.set(doc, score);
+        });
+      }
       bound = Math.max(bound, source.list.bound() * source.weight);
     });
     term.postings = docs;
@@ -266,39 +270,49 @@
   Engine.prototype.rank = function (found) {
     var terms = found.terms;
     terms.forEach(gather);
-    var open = [];
-    terms.forEach(function (t, i) { if (t.bound > 0) open.push(i); });
-    var matched = {};
-    terms.forEach(function (t) {
-      Object.keys(t.postings).forEach(function (doc) {
-        var m = matched[doc] || (matched[doc] = { doc: Number(doc), words: 0, score: 0 });
+    // Terms by bit: those not read to the end, and the phrase words read
+    // to the end, which a document must hold.
+    var open = 0, closedRequired = 0;
+    terms.forEach(function (t, i) { if (t.bound > 0) open |= 1 << i; });
+    found.required.forEach(function (i) { if (!(open & (1 << i))) closedRequired |= 1 << i; });
+    var matched = new Map();
+    terms.forEach(function (t, i) {
+      t.postings.forEach(function (score, doc) {
+        var m = matched.get(doc);
+        if (!m) matched.set(doc, m = { doc: doc, words: 0, score: 0, has: 0 });
         m.words += 1;
-        m.score += t.postings[doc];
+        m.score += score;
+        m.has |= 1 << i;
       });
     });
     found.excluded.forEach(function (list) {
-      Object.keys(list.docs).forEach(function (doc) { delete matched[doc]; });
+      list.docs.forEach(function (score, doc) { matched.delete(doc); });
     });
     // The best a document could still reach: what it has, plus the open
     // terms it has not been read in.
-    var ceiling = open.length ? { words: open.length, score: 0 } : null;
-    open.forEach(function (i) { ceiling.score += terms[i].bound; });
+    function best(has, words, score) {
+      var reach = { words: words, score: score };
+      terms.forEach(function (t, i) {
+        if ((open & ~has) & (1 << i)) { reach.words += 1; reach.score += t.bound; }
+      });
+      return reach;
+    }
+    var ceiling = open ? best(0, 0, 0) : null;
     var hits = [];
-    Object.keys(matched).forEach(function (k) {
-      var h = matched[k];
-      var missing = open.filter(function (i) { return terms[i].postings[h.doc] === undefined; });
-      var lacking = found.required.some(function (i) { return terms[i].postings[h.doc] === undefined && terms[i].bound === 0; });
-      if (lacking) return;
-      if (missing.length) {
-        var best = { words: h.words + missing.length, score: h.score };
-        missing.forEach(function (i) { best.score += terms[i].bound; });
-        if (!ceiling || above(best, ceiling)) ceiling = best;
+    var known = [];
+    matched.forEach(function (h) {
+      if ((closedRequired & h.has) !== closedRequired) return;
+      known.push(h);
+      if (open & ~h.has) {
+        var reach = best(h.has, h.words, h.score);
+        if (above(reach, ceiling)) ceiling = reach;
       } else {
         hits.push(h);
       }
     });
-    hits.sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; });
+    hits.sort(order);
     if (ceiling) hits = hits.filter(function (h) { return above(h, ceiling); });
+    found.known = known;
     var all = hits.filter(function (h) { return h.words === terms.length; }).length;
     var allKnown = !ceiling || all < hits.length;
     found.hits = allKnown && all >= PAGE ? hits.slice(0, all) : hits;
@@ -306,16 +320,29 @@
     return found;
   };
 
+  function order(a, b) {
+    return b.words - a.words || b.score - a.score || a.doc - b.doc;
+  }
+
   function above(a, b) {
     return a.words > b.words || (a.words === b.words && a.score > b.score);
   }
 
   // Reads further tiers until `need` results are certain, or no more can
-  // come: the open postings that could score highest first.
-  Engine.prototype.extend = function (found, need) {
+  // come: the open postings that could score highest first. Past `budget`
+  // tiers, the results are ranked on what is read, every document as far
+  // as it is known (`found.rough`): two common words that seldom meet
+  // would otherwise read most of both lists before a first page.
+  Engine.prototype.extend = function (found, need, budget) {
     var self = this;
     this.rank(found);
+    found.rough = false;
     if (found.done || found.hits.length >= need) return Promise.resolve(found);
+    if (budget !== undefined && budget <= 0) {
+      found.hits = found.known.sort(order);
+      found.rough = true;
+      return Promise.resolve(found);
+    }
     var next = null;
     found.terms.forEach(function (t) {
       t.sources.forEach(function (source) {
@@ -323,10 +350,13 @@
         if (bound > 0 && (!next || bound > next.bound)) next = { list: source.list, bound: bound };
       });
     });
-    return next.list.more().then(function () { return self.extend(found, need); });
+    return next.list.more().then(function () {
+      return self.extend(found, need, budget === undefined ? budget : budget - 1);
+    });
   };
 
-  // The query's results, at least `need` of them when there are as many.
+  // The query's results, at least `need` of them when there are as many,
+  // reading at most FIRST_TIERS tiers of postings.
   Engine.prototype.search = function (query, need) {
     var self = this;
     var parts = parse(query);
@@ -335,7 +365,7 @@
       parts.phrases.forEach(function (p) { p.forEach(function (w) { phraseWords[w] = true; }); });
       found.required = [];
       found.terms.forEach(function (t, i) { if (phraseWords[t.word]) found.required.push(i); });
-      return self.extend(found, need || PAGE);
+      return self.extend(found, need || PAGE, FIRST_TIERS);
     });
   };
 
@@ -459,7 +489,7 @@
       status.textContent = "Searching…";
       engine.search(query, PAGE).then(function (found) {
         if (mine !== generation) return;
-        state = { found: found, row: null, shown: 0, hits: found.hits };
+        state = { found: found, row: null, shown: 0, hits: found.hits, seen: {} };
         if (panel.open || filtering()) return count(mine);
         showMore();
       }).catch(function (error) {
@@ -484,6 +514,7 @@
         counts(state.found.hits, row);
         state.hits = filter(state.found.hits, row);
         state.shown = 0;
+        state.seen = {};
         list.textContent = "";
         showMore();
       });
@@ -546,14 +577,18 @@
         state.hits = found.hits;
       });
       ready.then(function () {
-        var slice = state.hits.slice(from, from + PAGE);
+        // A first page ranked roughly (Engine.extend) may hold documents
+        // the exact ranking puts further down: each is shown once.
+        var slice = state.hits.filter(function (h) { return !state.seen[h.doc]; }).slice(0, PAGE);
+        slice.forEach(function (h) { state.seen[h.doc] = true; });
         state.shown = from + slice.length;
         var stems = stemsOf(state.found);
         return Promise.all(slice.map(function (h) { return engine.record(h.doc); })).then(function (records) {
           if (mine !== generation) return;
           records.forEach(function (record) { show(record, stems); });
           summarise();
-          more.hidden = state.shown >= state.hits.length && (state.row || state.found.done);
+          var rest = state.hits.some(function (h) { return !state.seen[h.doc]; });
+          more.hidden = !rest && (state.row || state.found.done);
         });
       });
     }
@@ -592,6 +627,7 @@
         if (!state.row) { count(generation); return; }
         state.hits = filter(state.found.hits, state.row);
         state.shown = 0;
+        state.seen = {};
         list.textContent = "";
         showMore();
       });
