@@ -401,6 +401,14 @@ fn count_compounds(
     doc: &Document,
     compounds: &FxHashMap<String, Vec<(String, String)>>,
 ) {
+    // Most documents hold no compound's two halves: no need to read them again.
+    let words: FxHashSet<&str> = counted.words.iter().map(AsRef::as_ref).collect();
+    let halves = |(first, seconds): (&String, &Vec<(String, String)>)| {
+        words.contains(first.as_str()) && seconds.iter().any(|(s, _)| words.contains(s.as_str()))
+    };
+    if !compounds.iter().any(halves) {
+        return;
+    }
     for (field, (stems, _)) in doc.fields.iter().zip(&mut counted.fields) {
         let mut previous: Option<Cow<str>> = None;
         stem::each_word(field, |word| {

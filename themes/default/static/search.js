@@ -275,44 +275,54 @@
     var open = 0, closedRequired = 0;
     terms.forEach(function (t, i) { if (t.bound > 0) open |= 1 << i; });
     found.required.forEach(function (i) { if (!(open & (1 << i))) closedRequired |= 1 << i; });
-    var matched = new Map();
+    // Per document: its words found, their score, and which terms (a bit
+    // each); arrays rather than an object a document, as this runs over
+    // every document a common word holds.
+    var n = this.meta.docs;
+    var words = new Uint8Array(n), score = new Float64Array(n), has = new Uint32Array(n);
+    var touched = [];
     terms.forEach(function (t, i) {
-      t.postings.forEach(function (score, doc) {
-        var m = matched.get(doc);
-        if (!m) matched.set(doc, m = { doc: doc, words: 0, score: 0, has: 0 });
-        m.words += 1;
-        m.score += score;
-        m.has |= 1 << i;
+      t.postings.forEach(function (s, doc) {
+        if (!has[doc]) touched.push(doc);
+        has[doc] |= 1 << i;
+        words[doc] += 1;
+        score[doc] += s;
       });
     });
     found.excluded.forEach(function (list) {
-      list.docs.forEach(function (score, doc) { matched.delete(doc); });
+      list.docs.forEach(function (s, doc) { has[doc] = 0; });
     });
     // The best a document could still reach: what it has, plus the open
-    // terms it has not been read in.
-    function best(has, words, score) {
-      var reach = { words: words, score: score };
+    // terms it has not been read in; a document not read at all, every
+    // open term.
+    function reach(bits, w, sc) {
       terms.forEach(function (t, i) {
-        if ((open & ~has) & (1 << i)) { reach.words += 1; reach.score += t.bound; }
+        if ((open & ~bits) & (1 << i)) { w += 1; sc += t.bound; }
       });
-      return reach;
+      return { words: w, score: sc };
     }
-    var ceiling = open ? best(0, 0, 0) : null;
-    var hits = [];
+    var ceiling = open ? reach(0, 0, 0) : null;
+    var certain = [];
     var known = [];
-    matched.forEach(function (h) {
-      if ((closedRequired & h.has) !== closedRequired) return;
-      known.push(h);
-      if (open & ~h.has) {
-        var reach = best(h.has, h.words, h.score);
-        if (above(reach, ceiling)) ceiling = reach;
+    touched.forEach(function (doc) {
+      var bits = has[doc];
+      if (!bits || (closedRequired & bits) !== closedRequired) return;
+      known.push(doc);
+      if (open & ~bits) {
+        var best = reach(bits, words[doc], score[doc]);
+        if (above(best, ceiling)) ceiling = best;
       } else {
-        hits.push(h);
+        certain.push(doc);
       }
     });
-    hits.sort(order);
+    function hit(doc) { return { doc: doc, words: words[doc], score: score[doc] }; }
+    var hits = certain.map(hit);
     if (ceiling) hits = hits.filter(function (h) { return above(h, ceiling); });
-    found.known = known;
+    hits.sort(order);
+    found.known = function (limit) {
+      known.sort(function (a, b) { return words[b] - words[a] || score[b] - score[a] || a - b; });
+      return known.slice(0, limit).map(hit);
+    };
     var all = hits.filter(function (h) { return h.words === terms.length; }).length;
     var allKnown = !ceiling || all < hits.length;
     found.hits = allKnown && all >= PAGE ? hits.slice(0, all) : hits;
@@ -329,17 +339,19 @@
   }
 
   // Reads further tiers until `need` results are certain, or no more can
-  // come: the open postings that could score highest first. Past `budget`
-  // tiers, the results are ranked on what is read, every document as far
-  // as it is known (`found.rough`): two common words that seldom meet
-  // would otherwise read most of both lists before a first page.
+  // come: the open postings that could score highest first. Once the
+  // query's postings have `budget` further tiers read, the results are
+  // ranked on what is read, every document as far as it is known
+  // (`found.rough`): two common words that seldom meet would otherwise read
+  // most of both lists before a first page. The same query again reads
+  // nothing more.
   Engine.prototype.extend = function (found, need, budget) {
     var self = this;
     this.rank(found);
     found.rough = false;
     if (found.done || found.hits.length >= need) return Promise.resolve(found);
-    if (budget !== undefined && budget <= 0) {
-      found.hits = found.known.sort(order);
+    if (budget !== undefined && tiersRead(found) >= budget) {
+      found.hits = found.known(need);
       found.rough = true;
       return Promise.resolve(found);
     }
@@ -350,10 +362,16 @@
         if (bound > 0 && (!next || bound > next.bound)) next = { list: source.list, bound: bound };
       });
     });
-    return next.list.more().then(function () {
-      return self.extend(found, need, budget === undefined ? budget : budget - 1);
-    });
+    return next.list.more().then(function () { return self.extend(found, need, budget); });
   };
+
+  function tiersRead(found) {
+    var lists = [];
+    found.terms.forEach(function (t) {
+      t.sources.forEach(function (s) { if (lists.indexOf(s.list) < 0) lists.push(s.list); });
+    });
+    return lists.reduce(function (sum, list) { return sum + list.read; }, 0);
+  }
 
   // The query's results, at least `need` of them when there are as many,
   // reading at most FIRST_TIERS tiers of postings.
