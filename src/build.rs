@@ -93,6 +93,7 @@ fn load_timed(
     let (content, mut diagnostics) = timings.time("load", || content::load(root, &options));
     let (site, link_problems) = timings.time("site graph", || site::build(config, content));
     diagnostics.extend(link_problems);
+    diagnostics.extend(crate::render::alias::collisions(&site));
     crate::diagnostic::sort(&mut diagnostics);
     Loaded { site, diagnostics }
 }

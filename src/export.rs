@@ -37,6 +37,9 @@ struct AdviceLink<'a> {
 /// One incident: its front matter field by field, and where it lives.
 #[derive(Serialize)]
 struct Exported<'a> {
+    /// Stays the same through a rename that keeps the old URL as an alias
+    /// (`Incident::id`): what to join exports of different days by.
+    id: &'a str,
     slug: &'a str,
     /// The page's absolute URL: the site's `base_url` and its path.
     url: String,
@@ -74,6 +77,7 @@ fn exported(site: &Site) -> Vec<Exported<'_>> {
         .zip(&site.links)
         .zip(&site.incident_urls)
         .map(|((i, links), url)| Exported {
+            id: i.id(),
             slug: &i.slug,
             url: absolute(base, url),
             title: &i.title,
@@ -129,6 +133,7 @@ pub fn json(site: &Site) -> String {
 /// columns, for the header of a site without incidents.)
 #[derive(Serialize, Deserialize)]
 struct Row {
+    id: String,
     slug: String,
     url: String,
     title: String,
@@ -172,6 +177,7 @@ impl From<Exported<'_>> for Row {
     fn from(e: Exported<'_>) -> Row {
         let text = |v: Option<&str>| v.unwrap_or_default().to_string();
         Row {
+            id: e.id.into(),
             slug: e.slug.into(),
             url: e.url,
             title: e.title.into(),

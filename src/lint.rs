@@ -84,7 +84,10 @@ pub fn lint(site: &Site, today: NaiveDate) -> Vec<Diagnostic> {
                     "use the https address if the site has one",
                 ));
             }
-            match by_source.get(&canonical_url(&source.url)) {
+            if source.shared {
+                continue;
+            }
+            match by_source.get(&duplicate_key(&source.url)) {
                 Some(&other) if other != i => warnings.push(warn(
                     pos,
                     format!(
@@ -95,7 +98,7 @@ pub fn lint(site: &Site, today: NaiveDate) -> Vec<Diagnostic> {
                 )),
                 Some(_) => {}
                 None => {
-                    by_source.insert(canonical_url(&source.url), i);
+                    by_source.insert(duplicate_key(&source.url), i);
                 }
             }
         }
@@ -159,6 +162,18 @@ pub fn canonical_url(url: &str) -> String {
     let host = host.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
     format!("{host}/{}", path.trim_end_matches('/'))
+}
+
+/// What two incidents citing one source share: its canonical URL with
+/// the fragment, since sections of one report (`#march`, `#april`) tell
+/// different incidents.
+fn duplicate_key(url: &str) -> String {
+    match url.split_once('#') {
+        Some((_, fragment)) if !fragment.is_empty() => {
+            format!("{}#{fragment}", canonical_url(url))
+        }
+        _ => canonical_url(url),
+    }
 }
 
 /// The original address inside a web.archive.org copy's URL,

@@ -120,6 +120,7 @@ impl NewArgs {
                             title: None,
                             archived: None,
                             published: None,
+                            shared: false,
                         }],
                         summary: None,
                     },

@@ -92,6 +92,7 @@ technologies: []
 impact_kind: []  # full-outage, partial-outage, degraded, increased-errors, increased-latency, cascading-failure, data-loss, security, non-production
 near_miss: false
 also_affected: []
+aliases: []  # old URLs of this page (incidents/old-name/), if its file is renamed
 draft: true  # remove when the entry is ready
 ---
 

@@ -123,6 +123,10 @@ pub struct Source {
     /// A copy in a web archive, for when the original disappears.
     pub archived: Option<String>,
     pub published: Option<String>,
+    /// The source tells several incidents (a monthly availability report):
+    /// incidents citing it are not taken for duplicates.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 /// A source with details.
@@ -142,6 +146,10 @@ struct SourceFields {
     #[serde(default)]
     #[schemars(schema_with = "date_schema")]
     published: Option<Scalar>,
+    /// True when it tells several incidents, such as a monthly availability
+    /// report: incidents citing it are then not taken for duplicates.
+    #[serde(default)]
+    shared: bool,
 }
 
 impl JsonSchema for Source {
@@ -197,7 +205,7 @@ impl<'de> Deserialize<'de> for Source {
             type Value = Source;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a URL, or a map with `url` and optional `title`, `archived`, `published`",
+                    "a URL, or a map with `url` and optional `title`, `archived`, `published`, `shared`",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Source, E> {
@@ -206,6 +214,7 @@ impl<'de> Deserialize<'de> for Source {
                     title: None,
                     archived: None,
                     published: None,
+                    shared: false,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Source, A::Error> {
@@ -217,6 +226,7 @@ impl<'de> Deserialize<'de> for Source {
                     title: given(fields.title),
                     archived: given(fields.archived),
                     published: given(fields.published.map(|p| p.0)),
+                    shared: fields.shared,
                 })
             }
         }
@@ -283,6 +293,11 @@ pub struct RawIncident {
     pub also_affected: Vec<String>,
     /// Left out of the site unless built with --drafts.
     pub draft: bool,
+    /// The page's old URLs, from the site root (`incidents/old-name/`),
+    /// oldest first: each redirects here. The first under `incidents/`
+    /// keeps the incident's `id` through a rename.
+    #[schemars(with = "Vec<String>")]
+    pub aliases: Vec<Spanned<String>>,
 }
 
 /// The front matter of an advice page in content/advice/.
@@ -296,6 +311,10 @@ pub struct RawAdvice {
     #[schemars(schema_with = "slugs_schema")]
     pub tags: Vec<Spanned<String>>,
     pub draft: bool,
+    /// The page's old URLs, from the site root (`advice/old-name/`): each
+    /// redirects here.
+    #[schemars(with = "Vec<String>")]
+    pub aliases: Vec<Spanned<String>>,
 }
 
 /// The front matter of a plain page at the top of content/.
@@ -420,7 +439,7 @@ mod tests {
     #[test]
     fn asks_serde_for_field_names() {
         let fields = field_names::<RawAdvice>();
-        assert_eq!(fields, ["title", "summary", "tags", "draft"]);
+        assert_eq!(fields, ["title", "summary", "tags", "draft", "aliases"]);
         assert!(field_names::<RawIncident>().contains(&"root_cause"));
     }
 

@@ -27,7 +27,7 @@ pub use cache::{Cache, FileVersion, Use as CacheUse};
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
-pub use validate::{Advice, Incident, Page, Ref, is_http_url};
+pub use validate::{Advice, Aliases, Incident, Page, Ref, is_http_url};
 
 /// Files larger than this are refused: a post-mortem is a few pages, and a
 /// runaway file should not stall the build.

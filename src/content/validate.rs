@@ -56,9 +56,33 @@ pub struct Incident {
     pub near_miss: bool,
     pub also_affected: Vec<String>,
     pub draft: bool,
+    pub aliases: Aliases,
     /// Shared: `serve` keeps parsed documents between rebuilds, and the
     /// body is most of a document.
     pub body: Arc<Body>,
+}
+
+impl Incident {
+    /// What names the incident in `castor export` and `/incidents.json`
+    /// whatever its file is called now: the slug it was first published
+    /// under, which its first alias under `incidents/` keeps after a
+    /// rename, or else its slug.
+    pub fn id(&self) -> &str {
+        self.aliases
+            .urls
+            .iter()
+            .find_map(|url| url.strip_prefix(crate::urls::INCIDENTS)?.strip_suffix('/'))
+            .filter(|slug| !slug.contains('/'))
+            .unwrap_or(&self.slug)
+    }
+}
+
+/// A page's old URLs, each to redirect to it, with where each is written.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Aliases {
+    /// From the site root: `incidents/old-name/` or `old/page.html`.
+    pub urls: Vec<String>,
+    pub pos: Vec<Pos>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +93,7 @@ pub struct Advice {
     pub summary: String,
     pub tags: Vec<String>,
     pub draft: bool,
+    pub aliases: Aliases,
     pub body: Arc<Body>,
 }
 
@@ -241,6 +266,7 @@ pub fn document(
                 summary: filled(raw.summary).unwrap_or_else(|| body.first_paragraph.clone()),
                 tags,
                 draft: raw.draft,
+                aliases: aliases(&mut checker, raw.aliases),
                 body,
             }))
         }),
@@ -445,8 +471,47 @@ fn incident(
         near_miss: raw.near_miss,
         also_affected: raw.also_affected,
         draft: raw.draft,
+        aliases: aliases(checker, raw.aliases),
         body,
     })
+}
+
+/// The old URLs of a page, each a path from the site root: a directory
+/// (`incidents/old-name/`, the slash added when missing) or an `.html`
+/// file, of plain segments. A bad one is reported and left out.
+fn aliases(checker: &mut Checker, raw: Vec<Spanned<String>>) -> Aliases {
+    let mut aliases = Aliases::default();
+    for alias in raw {
+        let pos = checker.pos(&alias.referenced);
+        let path = alias.value.trim().trim_start_matches('/');
+        let segment_ok = |s: &str| {
+            !s.is_empty()
+                && s != "."
+                && s != ".."
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+        };
+        let dir = path.trim_end_matches('/');
+        if path.is_empty() || !dir.split('/').all(segment_ok) {
+            checker.error(
+                pos,
+                format!("invalid alias `{}`", alias.value),
+                Some(
+                    "write the old URL's path from the site root, such as `incidents/old-name/`"
+                        .into(),
+                ),
+            );
+            continue;
+        }
+        let url = if path.ends_with(".html") {
+            path.to_string()
+        } else {
+            format!("{dir}/")
+        };
+        aliases.urls.push(url);
+        aliases.pos.push(pos);
+    }
+    aliases
 }
 
 /// An optional text field, where an empty string (as `castor new` writes)

@@ -52,6 +52,7 @@ fn source(url: &str) -> Source {
         title: None,
         archived,
         published: None,
+        shared: false,
     }
 }
 

@@ -2,6 +2,7 @@
 //! parallel. Every link between pages is relative, so the output works from
 //! any sub-path and from a plain file server.
 
+pub mod alias;
 mod charts;
 mod citation;
 mod context;
@@ -88,6 +89,8 @@ enum Page {
     NotFound,
     Feed,
     Sitemap,
+    /// An old URL of a document, sending the reader on.
+    Alias(alias::Owner, usize),
 }
 
 #[derive(Clone, Copy)]
@@ -128,6 +131,7 @@ impl Page {
             Page::NotFound => urls::NOT_FOUND.into(),
             Page::Feed => urls::FEED.into(),
             Page::Sitemap => urls::SITEMAP.into(),
+            Page::Alias(owner, n) => alias::url(site, owner, n),
         }
     }
 
@@ -135,7 +139,7 @@ impl Page {
     fn is_html_page(self) -> bool {
         !matches!(
             self,
-            Page::NotFound | Page::Feed | Page::TermFeed(..) | Page::Sitemap
+            Page::NotFound | Page::Feed | Page::TermFeed(..) | Page::Sitemap | Page::Alias(..)
         )
     }
 }
@@ -177,6 +181,7 @@ fn pages(site: &Site) -> Vec<Page> {
             pages.extend((0..site.terms(t).len()).map(|i| Page::TermFeed(t, i)));
         }
     }
+    pages.extend(alias::pages(site));
     pages
 }
 
@@ -527,6 +532,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
             "term.html"
         }
+        Page::Alias(owner, n) => return Ok(alias::page(site, owner, n)),
         Page::Search => "search.html",
         Page::Stats => {
             ctx.insert("charts", &shared.stats().all(&root_of(&url)));

@@ -50,7 +50,7 @@ fn check_warns_about_likely_duplicates() {
         acme.replace("date: 2021-10-04", "date: 2021-10-05")
             .replace(
                 "- url: https://acme.example/postmortem",
-                "- url: https://web.archive.org/web/2021/http://www.acme.example/postmortem/#top",
+                "- url: https://web.archive.org/web/2021/http://www.acme.example/postmortem/",
             ),
     );
     let run = site.castor(&["check"]).success();
