@@ -360,8 +360,14 @@ fn push_heading<'a>(
         attrs: Vec::new(),
     }));
     events.extend(inner);
+    // A tab stop must be named for screen readers, not hidden from them
+    // (axe-core's aria-hidden-focus).
     events.push(Event::InlineHtml(
-        format!(" <a class=\"anchor\" href=\"#{unique}\" aria-hidden=\"true\">#</a>").into(),
+        format!(
+            " <a class=\"anchor\" href=\"#{unique}\" aria-label=\"Link to the section {}\">#</a>",
+            escape(&text)
+        )
+        .into(),
     ));
     events.push(Event::End(TagEnd::Heading(level)));
 }

@@ -2,6 +2,7 @@
 //! runs the real `castor` binary on a fixture site copied into a temporary
 //! directory, and asserts on what a user sees.
 
+mod a11y;
 mod browser;
 mod build;
 mod contributors;
