@@ -109,7 +109,7 @@ async fn style(client: &Client, selector: &str, property: &str) -> String {
         .to_string()
 }
 
-fn save(name: &str, png: &[u8]) {
+pub(crate) fn save(name: &str, png: &[u8]) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()

@@ -13,6 +13,7 @@ mod import;
 mod insight;
 mod insight_browser;
 mod knowledge_base;
+mod layout;
 mod links;
 mod output_safety;
 mod regressions;
