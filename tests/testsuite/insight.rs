@@ -485,7 +485,7 @@ fn an_incident_page_suggests_a_citation_with_its_permanent_url() {
     let html = site.read("public/incidents/2022-01-10-tom-and-jerry-leak/index.html");
     let permalink = "https://insight.example/kb/incidents/2022-01-10-tom-and-jerry-leak/";
     assert!(html.contains(&format!(
-        r#"<p>Permanent link: <a href="{permalink}" rel="bookmark">{permalink}</a></p>"#
+        r#"<p>Permanent link: <a href="{permalink}" rel="bookmark" class="url">{permalink}</a></p>"#
     )));
     let citation = regex::Regex::new(r#"<p class="citation" id="citation">([^<]*)</p>"#)
         .unwrap()

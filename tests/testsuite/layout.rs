@@ -6,7 +6,7 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use crate::browser::{Served, connect_with, serve_knowledge};
-use crate::insight_browser::save;
+use crate::insight_browser::{save, save_file};
 
 /// Resizes the window until the page's viewport is `width` wide.
 async fn set_viewport(client: &Client, width: u32, height: u32) {
@@ -110,6 +110,51 @@ fn the_header_is_one_row_on_a_desktop_and_folds_on_a_phone() {
         set_viewport(&client, 1280, 900).await;
         let smallest = smallest_chart_text(&client).await;
         assert!(smallest >= 10.0, "chart text is {smallest} px on a desktop");
+        client.close().await.unwrap();
+    });
+}
+
+/// How many pages a PDF has.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    regex::bytes::Regex::new(r"/Type\s*/Page[^s]")
+        .unwrap()
+        .find_iter(pdf)
+        .count()
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run"]
+fn an_incident_prints_on_two_or_three_pages_without_the_screen_furniture() {
+    // `_kb` holds the built site's directory until the end.
+    let Served {
+        kb: _kb,
+        server,
+        driver,
+        runtime,
+    } = serve_knowledge();
+    runtime.block_on(async {
+        let client = connect_with(&driver, &[]).await;
+        // The longest incident of the knowledge base, and one with code.
+        for (slug, name) in [
+            (
+                "2023-11-02-cloudflare-pdx-power-failure-control-plane",
+                "incident-print-longest",
+            ),
+            ("2017-01-31-gitlab-database-deletion", "incident-print"),
+        ] {
+            client
+                .goto(&server.url(&format!("incidents/{slug}/")))
+                .await
+                .unwrap();
+            let pdf = client
+                .print(fantoccini::wd::PrintConfiguration::default())
+                .await
+                .unwrap();
+            save_file(&format!("{name}.pdf"), &pdf);
+            let pages = pdf_pages(&pdf);
+            eprintln!("{slug}: {pages} pages");
+            assert!((2..=3).contains(&pages), "{slug} prints on {pages} pages");
+        }
         client.close().await.unwrap();
     });
 }

@@ -16,6 +16,7 @@ mod knowledge_base;
 mod layout;
 mod links;
 mod output_safety;
+mod reading;
 mod regressions;
 mod reliability;
 mod search;
