@@ -31,8 +31,8 @@ pub struct SiteConfig {
     pub title: String,
     pub description: String,
     /// The public address of the site, used only where a format demands an
-    /// absolute URL (the feed, the sitemap); every link between pages stays
-    /// relative.
+    /// absolute URL (the feed, the sitemap, a page's canonical address);
+    /// every link between pages stays relative.
     pub base_url: String,
     pub language: String,
 }

@@ -78,6 +78,13 @@ pub fn absolute(base_url: &str, url: &str) -> String {
     format!("{}/{url}", base_url.trim_end_matches('/'))
 }
 
+/// The page's one address for search engines and shared links
+/// (`rel="canonical"`, `og:url`): absolute or nothing, so `None` while
+/// `base_url` names no `http(s)://` host (the default `/`).
+pub fn canonical(base_url: &str, url: &str) -> Option<String> {
+    crate::content::is_http_url(base_url).then(|| absolute(base_url, url))
+}
+
 /// The path part of `base_url`, from the server's root, ending in `/`:
 /// `/kb/` for `https://example.org/kb`, `/` for `https://example.org`.
 pub fn server_path(base_url: &str) -> String {
@@ -158,5 +165,15 @@ mod tests {
             absolute("https://kb.example/", "feed.xml"),
             "https://kb.example/feed.xml"
         );
+    }
+
+    #[test]
+    fn a_canonical_address_needs_a_host() {
+        assert_eq!(
+            canonical("https://kb.example/kb/", &incident("x")).as_deref(),
+            Some("https://kb.example/kb/incidents/x/")
+        );
+        assert_eq!(canonical("/", &incident("x")), None);
+        assert_eq!(canonical("/kb/", ""), None);
     }
 }

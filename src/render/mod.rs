@@ -445,6 +445,12 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         },
     );
     ctx.insert("url", &url);
+    if page.is_html_page() {
+        ctx.insert(
+            "canonical",
+            &urls::canonical(&site.config.site.base_url, &url),
+        );
+    }
     let depth = url.matches('/').count();
     let template = match page {
         Page::Home => {

@@ -94,6 +94,10 @@ pub const DEFAULT_STATIC: &[(&str, &str)] = &[
         "copy.js",
         include_str!("../../themes/default/static/copy.js"),
     ),
+    (
+        "favicon.svg",
+        include_str!("../../themes/default/static/favicon.svg"),
+    ),
 ];
 
 /// A theme loaded and compiled, ready to render.

@@ -1,5 +1,6 @@
-//! What an incident page offers a reader before its body: the way to the
-//! original post-mortem and, on a long page, its table of contents.
+//! What a page offers a reader and the places that show it: the way to the
+//! original post-mortem, contents on a long incident, and the head's
+//! canonical address, icon and Open Graph preview.
 
 use crate::helpers::Fixture;
 
@@ -73,4 +74,52 @@ fn only_a_long_incident_has_a_table_of_contents() {
         let page = site.read(&format!("public/incidents/{short}/index.html"));
         assert!(!page.contains(r#"class="toc""#), "{short}");
     }
+}
+
+#[test]
+fn pages_name_their_canonical_address_icon_and_preview() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    let page = site.read("public/incidents/2021-10-04-acme-bgp/index.html");
+    for tag in [
+        r#"<link rel="canonical" href="https://fixture.example/kb/incidents/2021-10-04-acme-bgp/">"#,
+        r#"<meta property="og:url" content="https://fixture.example/kb/incidents/2021-10-04-acme-bgp/">"#,
+        r#"<meta property="og:title" content="Acme withdraws its BGP routes · Fixture site">"#,
+        r#"<meta property="og:type" content="article">"#,
+        r#"<link rel="icon" href="../../favicon.svg" type="image/svg+xml">"#,
+    ] {
+        assert!(page.contains(tag), "{tag} missing");
+    }
+    // The preview's description is the incident's summary, as in search
+    // results.
+    let description = regex::Regex::new(r#"<meta name="description" content="([^"]*)">"#)
+        .unwrap()
+        .captures(&page)
+        .unwrap()[1]
+        .to_string();
+    assert!(description.starts_with("Acme vanished"), "{description}");
+    assert!(page.contains(&format!(
+        r#"<meta property="og:description" content="{description}">"#
+    )));
+    assert!(site.path("public/favicon.svg").is_file());
+    let home = site.read("public/index.html");
+    assert!(home.contains(r#"<link rel="canonical" href="https://fixture.example/kb/">"#));
+    assert!(home.contains(r#"<link rel="icon" href="./favicon.svg""#));
+    // The 404 page is served at every missing address: it has none.
+    assert!(!site.read("public/404.html").contains("canonical"));
+}
+
+#[test]
+fn without_a_host_in_base_url_no_page_claims_an_address() {
+    let site = Fixture::new("basic");
+    let config = site.read("book.toml").replace(
+        r#"base_url = "https://fixture.example/kb/""#,
+        r#"base_url = "/kb/""#,
+    );
+    site.write("book.toml", config);
+    site.castor(&["build"]).success();
+    let page = site.read("public/incidents/2021-10-04-acme-bgp/index.html");
+    assert!(!page.contains("canonical"));
+    assert!(!page.contains("og:url"));
+    assert!(page.contains(r#"<meta property="og:title""#));
 }
