@@ -95,6 +95,10 @@ pub const DEFAULT_STATIC: &[(&str, &str)] = &[
         include_str!("../../themes/default/static/copy.js"),
     ),
     (
+        "not-found.js",
+        include_str!("../../themes/default/static/not-found.js"),
+    ),
+    (
         "favicon.svg",
         include_str!("../../themes/default/static/favicon.svg"),
     ),

@@ -9,7 +9,7 @@ use crate::browser::{Served, connect_with, serve_knowledge};
 use crate::insight_browser::{save, save_file};
 
 /// Resizes the window until the page's viewport is `width` wide.
-async fn set_viewport(client: &Client, width: u32, height: u32) {
+pub(crate) async fn set_viewport(client: &Client, width: u32, height: u32) {
     client.set_window_size(width, height).await.unwrap();
     let inner = client
         .execute("return window.innerWidth", vec![])

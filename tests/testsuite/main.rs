@@ -15,6 +15,7 @@ mod insight_browser;
 mod knowledge_base;
 mod layout;
 mod links;
+mod offline;
 mod output_safety;
 mod reading;
 mod regressions;
