@@ -83,11 +83,13 @@ fn the_header_is_one_row_on_a_desktop_and_folds_on_a_phone() {
 
         set_viewport(&client, 1280, 900).await;
         let (height, shown) = header(&client).await;
+        eprintln!("header at 1280 px: {height} px");
         assert_eq!(shown, links, "every link shows on a desktop");
         assert!(height < 70.0, "one row at 1280 px, not {height} px");
 
         set_viewport(&client, 375, 800).await;
         let (height, shown) = header(&client).await;
+        eprintln!("header at 375 px: {height} px");
         assert_eq!(shown, 0, "the links fold into the menu on a phone");
         assert!(height < 120.0, "two rows at 375 px, not {height} px");
         client
@@ -102,6 +104,7 @@ fn the_header_is_one_row_on_a_desktop_and_folds_on_a_phone() {
 
         client.goto(&server.url("stats/")).await.unwrap();
         let smallest = smallest_chart_text(&client).await;
+        eprintln!("smallest chart text at 375 px: {smallest:.1} px");
         assert!(
             smallest >= 9.5,
             "chart text shrinks to {smallest} px on a phone"
