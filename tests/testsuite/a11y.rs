@@ -77,6 +77,24 @@ async fn wait_for_results(client: &Client) {
         .expect("the search finished");
 }
 
+/// Every bar, column and legend entry of the charts is a tab stop; only
+/// the duration chart's dots, one per incident, are left to the pointer.
+async fn assert_chart_links_take_the_keyboard(client: &Client) {
+    let counts = client
+        .execute(
+            r#"const links = Array.from(document.querySelectorAll("svg.chart-svg a"));
+            const dots = links.filter(a => a.querySelector("circle.dot"));
+            const stops = links.filter(a => a.tabIndex >= 0);
+            return [links.length, dots.length, stops.length];"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [links, dots, stops] = [0, 1, 2].map(|i| counts[i].as_u64().unwrap());
+    assert!(stops > 20, "{stops} chart links take the keyboard");
+    assert_eq!(stops, links - dots, "{counts}");
+}
+
 async fn audit(client: &Client, server: &FileServer, scheme: &str) -> Vec<String> {
     let mut failures = Vec::new();
     for page in PAGE_TYPES {
@@ -97,6 +115,9 @@ async fn audit(client: &Client, server: &FileServer, scheme: &str) -> Vec<String
             .await
             .unwrap();
         assert_eq!(shown, Value::Bool(scheme == "dark"), "{scheme} /{page}");
+        if *page == "stats/" {
+            assert_chart_links_take_the_keyboard(client).await;
+        }
         for v in violations(client).await {
             failures.push(format!("{scheme} /{page}: {v}"));
         }
