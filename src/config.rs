@@ -31,8 +31,8 @@ pub struct SiteConfig {
     pub title: String,
     pub description: String,
     /// The public address of the site, used only where a format demands an
-    /// absolute URL (the feed, the sitemap); every link between pages stays
-    /// relative.
+    /// absolute URL (the feed, the sitemap, a page's canonical address);
+    /// every link between pages stays relative.
     pub base_url: String,
     pub language: String,
 }
@@ -61,6 +61,22 @@ pub struct BuildConfig {
     /// Warn when the site is larger than this many bytes (GitHub Pages
     /// and GitLab Pages: 1 GB).
     pub max_bytes: Option<u64>,
+    /// How pages link to each other: by directory, or naming each
+    /// directory's `index.html` so the site works opened from disk.
+    pub links: LinkStyle,
+}
+
+/// `[build] links`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkStyle {
+    /// `incidents/x/`: short addresses, for a web server, which serves a
+    /// directory's `index.html`.
+    #[default]
+    Pretty,
+    /// `incidents/x/index.html`: for reading from disk (`file://`), where
+    /// a directory shows as a listing.
+    Files,
 }
 
 impl Default for BuildConfig {
@@ -72,6 +88,7 @@ impl Default for BuildConfig {
             drafts: false,
             max_files: None,
             max_bytes: None,
+            links: LinkStyle::Pretty,
         }
     }
 }
@@ -357,6 +374,20 @@ mod tests {
     fn rejects_wrong_types_with_line() {
         let err = Config::parse("[build]\ndrafts = \"yes\"\n").unwrap_err();
         assert_eq!(err.pos.line, 2);
+    }
+
+    #[test]
+    fn links_are_pretty_unless_files_are_asked_for() {
+        assert_eq!(Config::parse("").unwrap().build.links, LinkStyle::Pretty);
+        let config = Config::parse("[build]\nlinks = \"files\"\n").unwrap();
+        assert_eq!(config.build.links, LinkStyle::Files);
+        let err = Config::parse("[build]\nlinks = \"file\"\n").unwrap_err();
+        assert_eq!(err.pos.line, 2);
+        assert!(
+            err.message.contains("expected `pretty` or `files`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

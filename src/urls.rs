@@ -9,6 +9,9 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 pub const INCIDENTS: &str = "incidents/";
 pub const ADVICE: &str = "advice/";
@@ -78,6 +81,13 @@ pub fn absolute(base_url: &str, url: &str) -> String {
     format!("{}/{url}", base_url.trim_end_matches('/'))
 }
 
+/// The page's one address for search engines and shared links
+/// (`rel="canonical"`, `og:url`): absolute or nothing, so `None` while
+/// `base_url` names no `http(s)://` host (the default `/`).
+pub fn canonical(base_url: &str, url: &str) -> Option<String> {
+    crate::content::is_http_url(base_url).then(|| absolute(base_url, url))
+}
+
 /// The path part of `base_url`, from the server's root, ending in `/`:
 /// `/kb/` for `https://example.org/kb`, `/` for `https://example.org`.
 pub fn server_path(base_url: &str) -> String {
@@ -104,6 +114,34 @@ pub fn resolve<'a>(html: &'a str, root: &str) -> Cow<'a, str> {
     } else {
         Cow::Borrowed(html)
     }
+}
+
+/// `html` with every link to a page naming its `index.html`: each relative
+/// `href` or form `action` whose path ends in `/` (`../incidents/` becomes
+/// `../incidents/index.html`, `./` becomes `./index.html`). Links with a
+/// scheme, from the server's root (`/`) or within the page (`#`) stay as
+/// they are. The last step of rendering a page when `[build] links =
+/// "files"`, so that every link, from a template, a card, a chart or a
+/// Markdown body, is covered at once.
+pub fn name_index_files(html: &str) -> Cow<'_, str> {
+    static LINK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"\b(href|action)="([^"]*)""#).expect("a valid pattern"));
+    LINK.replace_all(html, |c: &regex::Captures| {
+        let (attribute, value) = (&c[1], &c[2]);
+        let local = !(value.is_empty()
+            || value.starts_with(['/', '#'])
+            || value
+                .split(['/', '?', '#'])
+                .next()
+                .is_some_and(|first| first.contains(':')));
+        let end = value.find(['?', '#']).unwrap_or(value.len());
+        let (path, rest) = value.split_at(end);
+        if local && path.ends_with('/') {
+            format!(r#"{attribute}="{path}index.html{rest}""#)
+        } else {
+            c[0].to_string()
+        }
+    })
 }
 
 /// Decodes `%XX` escapes of a URL path; `None` for a malformed escape or
@@ -158,5 +196,36 @@ mod tests {
             absolute("https://kb.example/", "feed.xml"),
             "https://kb.example/feed.xml"
         );
+    }
+
+    #[test]
+    fn file_links_name_each_index_and_leave_the_rest() {
+        let html = concat!(
+            r#"<a href="./">home</a><a href="../../incidents/x/#timeline">x</a>"#,
+            r#"<form action="../search/"><a href="../search/?q=dns">dns</a>"#,
+            r#"<a href="https://kb.example/a/">out</a><a href="/kb/">root</a>"#,
+            r##"<a href="#top">top</a><a href="../feed.xml">feed</a>"##,
+            r#"<link href="../style.css"><a href="mailto:x@y.example">mail</a>"#,
+        );
+        assert_eq!(
+            name_index_files(html),
+            concat!(
+                r#"<a href="./index.html">home</a><a href="../../incidents/x/index.html#timeline">x</a>"#,
+                r#"<form action="../search/index.html"><a href="../search/index.html?q=dns">dns</a>"#,
+                r#"<a href="https://kb.example/a/">out</a><a href="/kb/">root</a>"#,
+                r##"<a href="#top">top</a><a href="../feed.xml">feed</a>"##,
+                r#"<link href="../style.css"><a href="mailto:x@y.example">mail</a>"#,
+            )
+        );
+    }
+
+    #[test]
+    fn a_canonical_address_needs_a_host() {
+        assert_eq!(
+            canonical("https://kb.example/kb/", &incident("x")).as_deref(),
+            Some("https://kb.example/kb/incidents/x/")
+        );
+        assert_eq!(canonical("/", &incident("x")), None);
+        assert_eq!(canonical("/kb/", ""), None);
     }
 }

@@ -28,7 +28,16 @@ pub struct Body {
     /// Where each heading starts in `text`, with its id: the sections a
     /// search result links to.
     pub sections: Vec<(usize, String)>,
+    /// The top-level sections (`##`), for a page's table of contents.
+    pub outline: Vec<Heading>,
     pub words: usize,
+}
+
+/// A section heading of a body: its anchor and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heading {
+    pub id: String,
+    pub title: String,
 }
 
 /// Which part of the content tree a document is in, or an `@/` link
@@ -353,6 +362,12 @@ fn push_heading<'a>(
         n += 1;
     }
     body.anchors.push(unique.clone());
+    if level == HeadingLevel::H2 {
+        body.outline.push(Heading {
+            id: unique.clone(),
+            title: text.clone(),
+        });
+    }
     events.push(Event::Start(Tag::Heading {
         level,
         id: Some(unique.clone().into()),
@@ -360,8 +375,14 @@ fn push_heading<'a>(
         attrs: Vec::new(),
     }));
     events.extend(inner);
+    // A tab stop must be named for screen readers, not hidden from them
+    // (axe-core's aria-hidden-focus).
     events.push(Event::InlineHtml(
-        format!(" <a class=\"anchor\" href=\"#{unique}\" aria-hidden=\"true\">#</a>").into(),
+        format!(
+            " <a class=\"anchor\" href=\"#{unique}\" aria-label=\"Link to the section {}\">#</a>",
+            escape(&text)
+        )
+        .into(),
     ));
     events.push(Event::End(TagEnd::Heading(level)));
 }
@@ -638,6 +659,31 @@ mod tests {
                 .contains(r##"<h2 id="timeline">Timeline <a class="anchor" href="#timeline""##),
             "{}",
             body.html
+        );
+    }
+
+    #[test]
+    fn outlines_the_top_level_sections_in_plain_text() {
+        let (body, _) = render_at(
+            "## What *went* wrong
+
+### Detail
+
+## Timeline
+",
+            false,
+        );
+        let outline: Vec<(&str, &str)> = body
+            .outline
+            .iter()
+            .map(|h| (h.id.as_str(), h.title.as_str()))
+            .collect();
+        assert_eq!(
+            outline,
+            [
+                ("what-went-wrong", "What went wrong"),
+                ("timeline", "Timeline")
+            ]
         );
     }
 

@@ -5,6 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use super::Page;
+use crate::config::LinkStyle;
 use crate::content::Aliases;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::output::OutputFile;
@@ -61,7 +62,11 @@ pub(super) fn url(site: &Site, owner: Owner, n: usize) -> String {
 pub(super) fn page(site: &Site, owner: Owner, n: usize) -> OutputFile {
     let alias = url(site, owner, n);
     let (target, title) = owner.target(site);
-    let relative = format!("{}{target}", root_of(&alias));
+    let mut relative = format!("{}{target}", root_of(&alias));
+    // Opened from disk, a directory is no page (`[build] links`).
+    if site.config.build.links == LinkStyle::Files && relative.ends_with('/') {
+        relative.push_str("index.html");
+    }
     let canonical = match site.config.site.base_url.as_str() {
         "" => relative.clone(),
         base => absolute(base, target),

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tera::Value;
 
 use crate::content::date::format_duration;
+use crate::content::markdown::Heading;
 use crate::content::{Incident, Source};
 use crate::site::{Site, Taxonomy};
 use crate::urls;
@@ -131,7 +132,15 @@ pub struct IncidentDetail<'a> {
     pub draft: bool,
     pub words: usize,
     pub body: std::borrow::Cow<'a, str>,
+    /// The body's sections for "On this page", empty when the page is short.
+    pub contents: &'a [Heading],
 }
+
+/// A body needs a table of contents from this many `##` sections and this
+/// many words on: below them it fits in two screens, whose headings a
+/// reader sees while scrolling.
+const CONTENTS_MIN_SECTIONS: usize = 3;
+const CONTENTS_MIN_WORDS: usize = 600;
 
 impl<'a> IncidentDetail<'a> {
     /// The details of `incident`, for its page, whose way to the site
@@ -154,6 +163,12 @@ impl<'a> IncidentDetail<'a> {
             draft: incident.draft,
             words: incident.body.words,
             body: urls::resolve(&incident.body.html, root),
+            contents: match incident.body.outline.len() >= CONTENTS_MIN_SECTIONS
+                && incident.body.words >= CONTENTS_MIN_WORDS
+            {
+                true => &incident.body.outline,
+                false => &[],
+            },
         }
     }
 }

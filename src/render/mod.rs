@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
+use crate::config::LinkStyle;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::output::OutputFile;
 use crate::site::{Site, Taxonomy};
@@ -195,6 +196,9 @@ struct SiteInfo<'a> {
     advice: usize,
     companies: usize,
     pages: Vec<Link<'a>>,
+    /// `[build] links = "files"`: the search box names pages' `index.html`
+    /// in the results it makes.
+    file_links: bool,
 }
 
 /// State shared by every page's render.
@@ -294,6 +298,7 @@ impl<'a> Renderer<'a> {
                         url: url.clone(),
                     })
                     .collect(),
+                file_links: site.config.build.links == LinkStyle::Files,
             },
         );
         let jobs = jobs(&site, &theme, &extras);
@@ -450,6 +455,12 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         },
     );
     ctx.insert("url", &url);
+    if page.is_html_page() {
+        ctx.insert(
+            "canonical",
+            &urls::canonical(&site.config.site.base_url, &url),
+        );
+    }
     let depth = url.matches('/').count();
     let template = match page {
         Page::Home => {
@@ -542,7 +553,18 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("years", &timeline::years(site, &shared.cards));
             "timeline.html"
         }
-        Page::NotFound => "404.html",
+        Page::NotFound => {
+            let style = shared
+                .theme
+                .statics
+                .iter()
+                .find(|(path, _)| path == Path::new("style.css"));
+            let style = style.map_or(Default::default(), |(_, bytes)| {
+                String::from_utf8_lossy(bytes)
+            });
+            ctx.insert("stylesheet", &style);
+            "404.html"
+        }
         Page::Feed => {
             let latest: Vec<usize> = (0..site.incidents.len().min(FEED_ENTRIES)).collect();
             insert_feed(shared, &mut ctx, &latest, "", "");
@@ -564,11 +586,14 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             "sitemap.xml"
         }
     };
-    let html = shared
+    let mut html = shared
         .theme
         .tera
         .render(template, &ctx)
         .map_err(|e| shared.theme.error(&e))?;
+    if template.ends_with(".html") && site.config.build.links == LinkStyle::Files {
+        html = urls::name_index_files(&html).into_owned();
+    }
     Ok(OutputFile {
         path: file_path(&url),
         bytes: html.into_bytes(),

@@ -94,6 +94,14 @@ pub const DEFAULT_STATIC: &[(&str, &str)] = &[
         "copy.js",
         include_str!("../../themes/default/static/copy.js"),
     ),
+    (
+        "not-found.js",
+        include_str!("../../themes/default/static/not-found.js"),
+    ),
+    (
+        "favicon.svg",
+        include_str!("../../themes/default/static/favicon.svg"),
+    ),
 ];
 
 /// A theme loaded and compiled, ready to render.

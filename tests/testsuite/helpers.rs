@@ -96,6 +96,20 @@ impl Knowledge {
     }
 }
 
+/// Sets `[build] links = "files"` in the book.toml at `root`, which must
+/// have a `[build]` table.
+pub fn use_file_links(root: &Path) {
+    let path = root.join("book.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        config.contains("[build]\n"),
+        "no [build] in {}",
+        path.display()
+    );
+    let config = config.replacen("[build]\n", "[build]\nlinks = \"files\"\n", 1);
+    std::fs::write(path, config).unwrap();
+}
+
 /// What a castor run printed and returned.
 pub struct Run {
     pub code: i32,

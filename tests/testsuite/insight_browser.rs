@@ -109,13 +109,18 @@ async fn style(client: &Client, selector: &str, property: &str) -> String {
         .to_string()
 }
 
-fn save(name: &str, png: &[u8]) {
+pub(crate) fn save(name: &str, png: &[u8]) {
+    save_file(&format!("{name}.png"), png);
+}
+
+/// Writes `bytes` into `target/screenshots/` for review.
+pub(crate) fn save_file(name: &str, bytes: &[u8]) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .unwrap()
         .join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    std::fs::write(dir.join(name), bytes).unwrap();
 }
 
 /// The whole page as a PNG in `target/screenshots/`, and each chart on

@@ -33,7 +33,10 @@ fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
     (target, fragment)
 }
 
-fn check_site(out: &Path) -> usize {
+/// Checks every internal link of the site in `out`; with `names_files`,
+/// also that none ends in a directory, which `file://` would show as a
+/// listing.
+fn check_site(out: &Path, names_files: bool) -> usize {
     let mut checked = 0;
     for page in html_files(out) {
         if page == Path::new("404.html") {
@@ -50,6 +53,12 @@ fn check_site(out: &Path) -> usize {
             assert!(
                 !link.starts_with('/'),
                 "{}: absolute link {link}",
+                page.display()
+            );
+            let path = link.split(['?', '#']).next().unwrap_or_default();
+            assert!(
+                !(names_files && path.ends_with('/')),
+                "{}: {link} names a directory",
                 page.display()
             );
             let (target, fragment) = resolve(&page, &link);
@@ -82,15 +91,33 @@ fn every_internal_link_of_the_knowledge_base_resolves() {
     crate::helpers::Knowledge::copy()
         .castor(&["build", "--output", target.to_str().unwrap()])
         .success();
-    let checked = check_site(&target);
+    let checked = check_site(&target, false);
     assert!(checked > 1000, "only {checked} links checked");
+}
+
+#[test]
+fn with_file_links_every_internal_link_names_a_file() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("site");
+    let kb = crate::helpers::Knowledge::copy();
+    crate::helpers::use_file_links(kb.root());
+    kb.castor(&["build", "--output", target.to_str().unwrap()])
+        .success();
+    let checked = check_site(&target, true);
+    assert!(checked > 1000, "only {checked} links checked");
+    // The feed and the sitemap keep the public, pretty addresses.
+    let feed = std::fs::read_to_string(target.join("feed.xml")).unwrap();
+    assert!(feed.contains("href=\"https://castor-postmortems.example/incidents/"));
+    assert!(!feed.contains("index.html"));
+    let sitemap = std::fs::read_to_string(target.join("sitemap.xml")).unwrap();
+    assert!(!sitemap.contains("index.html"));
 }
 
 #[test]
 fn every_internal_link_of_the_fixture_resolves() {
     let site = crate::helpers::Fixture::new("basic");
     site.castor(&["build"]).success();
-    assert!(check_site(&site.path("public")) > 100);
+    assert!(check_site(&site.path("public"), false) > 100);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! runs the real `castor` binary on a fixture site copied into a temporary
 //! directory, and asserts on what a user sees.
 
+mod a11y;
 mod aliases;
 mod browser;
 mod build;
@@ -13,8 +14,11 @@ mod import;
 mod insight;
 mod insight_browser;
 mod knowledge_base;
+mod layout;
 mod links;
+mod offline;
 mod output_safety;
+mod reading;
 mod regressions;
 mod reliability;
 mod search;

@@ -618,7 +618,7 @@
       var item = text("li");
       var heading = text("h2");
       var link = text("a", record.title);
-      link.href = siteRoot + record.url;
+      link.href = siteRoot + pageUrl(record.url);
       heading.appendChild(link);
       item.appendChild(heading);
       item.appendChild(text("p", facts(record), "meta"));
@@ -628,7 +628,7 @@
         showExcerpt(snippet, passage, stems);
         if (passage.anchor) {
           var section = text("a", "In this section", "section-link");
-          section.href = siteRoot + record.url + "#" + passage.anchor;
+          section.href = siteRoot + pageUrl(record.url) + "#" + passage.anchor;
           snippet.appendChild(document.createTextNode(" "));
           snippet.appendChild(section);
         }
@@ -691,7 +691,7 @@
         records.forEach(function (record) {
           var item = text("li");
           var link = text("a", record.title);
-          link.href = siteRoot + record.url;
+          link.href = siteRoot + pageUrl(record.url);
           item.appendChild(link);
           item.appendChild(text("span", " " + facts(record), "meta"));
           box.appendChild(item);
@@ -717,6 +717,14 @@
     return;
   }
 
+  // A site built with `[build] links = "files"` names each page's
+  // index.html, so that it works opened from disk.
+  function pageUrl(url) {
+    var form = document.querySelector(".search-box");
+    var files = form && form.hasAttribute("data-file-links");
+    return files && /\/$/.test(url) ? url + "index.html" : url;
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
@@ -734,7 +742,7 @@
     engine.start().then(function (meta) {
       var siteRoot = base + meta.root;
       if (document.getElementById("search")) setUpPage(engine, siteRoot, input);
-      else setUpBox(engine, siteRoot, input, siteRoot + "search/");
+      else setUpBox(engine, siteRoot, input, siteRoot + pageUrl("search/"));
     }).catch(function (error) {
       var status = document.getElementById("search-status");
       if (status) status.textContent = "Search failed: " + error.message;
