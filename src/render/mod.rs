@@ -190,6 +190,18 @@ struct SiteInfo<'a> {
     advice: usize,
     companies: usize,
     pages: Vec<Link<'a>>,
+    taxonomies: Vec<TaxonomyInfo>,
+}
+
+/// A taxonomy as the navigation and the search page's filters name it.
+#[derive(Serialize)]
+struct TaxonomyInfo {
+    /// The field's name, as the browser index keys its facet.
+    key: &'static str,
+    /// Singular.
+    name: &'static str,
+    /// Its index page.
+    url: String,
 }
 
 /// State shared by every page's render.
@@ -279,7 +291,7 @@ impl<'a> Renderer<'a> {
                 base_url: &site.config.site.base_url,
                 incidents: site.incidents.len(),
                 advice: site.advice.len(),
-                companies: site.companies.len(),
+                companies: site.terms(Taxonomy::Company).len(),
                 pages: site
                     .pages
                     .iter()
@@ -287,6 +299,14 @@ impl<'a> Renderer<'a> {
                     .map(|(p, url)| Link {
                         name: &p.title,
                         url: url.clone(),
+                    })
+                    .collect(),
+                taxonomies: Taxonomy::ALL
+                    .iter()
+                    .map(|t| TaxonomyInfo {
+                        key: t.key(),
+                        name: t.names().0,
+                        url: urls::taxonomy(t.dir()),
                     })
                     .collect(),
             },

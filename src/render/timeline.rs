@@ -9,7 +9,7 @@ use tera::Value;
 use crate::content::date::PartialDate;
 use crate::render::context::Cards;
 use crate::render::stats::category_colour;
-use crate::site::Site;
+use crate::site::{Site, Taxonomy};
 use crate::text::cut_at_word;
 
 /// How much of the root cause a timeline entry shows.
@@ -50,7 +50,7 @@ pub fn years(site: &Site, cards: &Cards) -> Vec<Year> {
         if years.last().is_none_or(|y| y.year != date.year) {
             years.push(Year {
                 year: date.year,
-                url: site.years[site.links[i].year].url.clone(),
+                url: site.terms(Taxonomy::Year)[site.links[i].year].url.clone(),
                 months: Vec::new(),
             });
         }

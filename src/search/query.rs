@@ -38,6 +38,10 @@ pub struct Request {
     pub category: Option<String>,
     pub company: Option<String>,
     pub tag: Option<String>,
+    /// A technology's slug.
+    pub technology: Option<String>,
+    pub impact_kind: Option<String>,
+    pub near_miss: Option<bool>,
     pub since: Option<u64>,
     pub until: Option<u64>,
     pub kind: Option<Kind>,
@@ -293,6 +297,14 @@ fn filtered(query: Box<dyn Query>, f: &Fields, request: &Request) -> Box<dyn Que
             request.company.as_ref().map(|c| c.to_lowercase()),
         ),
         (f.tag_key, request.tag.clone()),
+        (f.technology_key, request.technology.clone()),
+        (f.impact_kind, request.impact_kind.clone()),
+        (
+            f.near_miss,
+            request
+                .near_miss
+                .map(|n| crate::site::near_miss_slug(n).to_string()),
+        ),
         (f.kind, request.kind.map(|k| k.as_str().to_string())),
     ];
     for (field, value) in exact {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::config::Config;
+use crate::content::frontmatter::IMPACT_KINDS;
 use crate::content::{Advice, Content, Incident, InternalLink, Page, Section};
 use crate::diagnostic::Diagnostic;
 use crate::{slug, urls};
@@ -16,8 +17,8 @@ use crate::{slug, urls};
 /// How many related incidents an incident page shows.
 pub const MAX_RELATED: usize = 5;
 
-/// One term of a taxonomy (a category, a company, a year or a tag) and its
-/// incidents, newest first.
+/// One term of a taxonomy (a category, a company, a technology...) and
+/// its incidents, newest first.
 #[derive(Debug, Clone)]
 pub struct Term {
     pub slug: String,
@@ -41,24 +42,75 @@ pub struct Links {
     pub company: usize,
     pub year: usize,
     pub tags: Vec<usize>,
+    pub technologies: Vec<usize>,
+    pub impact_kinds: Vec<usize>,
+    pub near_miss: usize,
 }
 
-/// The kinds of taxonomy, each with its own list and term pages.
+impl Links {
+    /// The incident's terms of `taxonomy`, by index in [`Site::terms`].
+    pub fn terms(&self, taxonomy: Taxonomy) -> &[usize] {
+        match taxonomy {
+            Taxonomy::Category => std::slice::from_ref(&self.category),
+            Taxonomy::Company => std::slice::from_ref(&self.company),
+            Taxonomy::Year => std::slice::from_ref(&self.year),
+            Taxonomy::Tag => &self.tags,
+            Taxonomy::Technology => &self.technologies,
+            Taxonomy::ImpactKind => &self.impact_kinds,
+            Taxonomy::NearMiss => std::slice::from_ref(&self.near_miss),
+        }
+    }
+}
+
+/// The kinds of taxonomy: every enumerable field of an incident, each
+/// with its index page, term pages, links, search filters and chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taxonomy {
     Category,
     Company,
     Year,
     Tag,
+    Technology,
+    ImpactKind,
+    /// Two terms, `yes` and `no`: a reader may look for the near misses,
+    /// or leave them out.
+    NearMiss,
 }
 
 impl Taxonomy {
-    pub const ALL: [Taxonomy; 4] = [
+    /// Every taxonomy: whatever walks this list gives a new field all of
+    /// its surfaces.
+    pub const ALL: [Taxonomy; 7] = [
         Taxonomy::Category,
         Taxonomy::Company,
         Taxonomy::Year,
         Taxonomy::Tag,
+        Taxonomy::Technology,
+        Taxonomy::ImpactKind,
+        Taxonomy::NearMiss,
     ];
+
+    /// The front-matter field's name: the taxonomy's key in the browser
+    /// index and the search page.
+    pub fn key(self) -> &'static str {
+        match self {
+            Taxonomy::Category => "category",
+            Taxonomy::Company => "company",
+            Taxonomy::Year => "year",
+            Taxonomy::Tag => "tag",
+            Taxonomy::Technology => "technology",
+            Taxonomy::ImpactKind => "impact_kind",
+            Taxonomy::NearMiss => "near_miss",
+        }
+    }
+
+    /// Whether each incident has exactly one term of it.
+    pub fn is_single(self) -> bool {
+        matches!(
+            self,
+            Taxonomy::Category | Taxonomy::Company | Taxonomy::Year | Taxonomy::NearMiss
+        )
+    }
 
     /// The URL directory of the taxonomy's pages.
     pub fn dir(self) -> &'static str {
@@ -67,6 +119,9 @@ impl Taxonomy {
             Taxonomy::Company => "companies",
             Taxonomy::Year => "years",
             Taxonomy::Tag => "tags",
+            Taxonomy::Technology => "technologies",
+            Taxonomy::ImpactKind => "impact-kinds",
+            Taxonomy::NearMiss => "near-misses",
         }
     }
 
@@ -77,6 +132,9 @@ impl Taxonomy {
             Taxonomy::Company => ("Company", "Companies"),
             Taxonomy::Year => ("Year", "Years"),
             Taxonomy::Tag => ("Tag", "Tags"),
+            Taxonomy::Technology => ("Technology", "Technologies"),
+            Taxonomy::ImpactKind => ("Impact kind", "Impact kinds"),
+            Taxonomy::NearMiss => ("Near miss", "Near misses"),
         }
     }
 }
@@ -97,20 +155,14 @@ pub struct Site {
     pub page_urls: Vec<String>,
     /// For each advice page, the incidents citing it, newest first.
     pub cited_by: Vec<Vec<usize>>,
-    pub categories: Vec<Term>,
-    pub companies: Vec<Term>,
-    pub years: Vec<Term>,
-    pub tags: Vec<Term>,
+    /// Each taxonomy's terms, in [`Taxonomy::ALL`]'s order: read them
+    /// with [`Site::terms`].
+    terms: [Vec<Term>; Taxonomy::ALL.len()],
 }
 
 impl Site {
     pub fn terms(&self, taxonomy: Taxonomy) -> &[Term] {
-        match taxonomy {
-            Taxonomy::Category => &self.categories,
-            Taxonomy::Company => &self.companies,
-            Taxonomy::Year => &self.years,
-            Taxonomy::Tag => &self.tags,
-        }
+        &self.terms[taxonomy as usize]
     }
 }
 
@@ -122,6 +174,9 @@ const RESERVED_PAGE_SLUGS: &[&str] = &[
     "companies",
     "years",
     "tags",
+    "technologies",
+    "impact-kinds",
+    "near-misses",
     "search",
     "stats",
     "timeline",
@@ -145,8 +200,15 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     let mut diagnostics = check_page_slugs(&pages);
     diagnostics.extend(check_body_links(&slugs, &incidents, &advice, &pages));
     let (mut links, cited_by) = link_incidents(&slugs, &incidents, advice.len(), &mut diagnostics);
-    let [categories, companies, years, tags] = taxonomies(&config, &incidents, &mut links);
-    related::fill(&incidents, &mut links, &categories, &companies, &tags);
+    let terms = taxonomies(&config, &incidents, &mut links);
+    let of = |t: Taxonomy| &terms[t as usize];
+    related::fill(
+        &incidents,
+        &mut links,
+        of(Taxonomy::Category),
+        of(Taxonomy::Company),
+        of(Taxonomy::Tag),
+    );
     let incident_urls = incidents.iter().map(|i| urls::incident(&i.slug)).collect();
     let advice_urls = advice.iter().map(|a| urls::advice(&a.slug)).collect();
     let page_urls = pages.iter().map(|p| urls::page(&p.slug)).collect();
@@ -161,10 +223,7 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
             advice_urls,
             page_urls,
             cited_by,
-            categories,
-            companies,
-            years,
-            tags,
+            terms,
         },
         diagnostics,
     )
@@ -324,7 +383,11 @@ fn link_incidents(
 
 /// The terms of every taxonomy, in [`Taxonomy::ALL`]'s order, each with
 /// its URL; records each incident's terms in `links`.
-fn taxonomies(config: &Config, incidents: &[Arc<Incident>], links: &mut [Links]) -> [Vec<Term>; 4] {
+fn taxonomies(
+    config: &Config,
+    incidents: &[Arc<Incident>],
+    links: &mut [Links],
+) -> [Vec<Term>; Taxonomy::ALL.len()] {
     let categories = category_terms(config, incidents, links);
     let mut companies = group_terms(
         incidents,
@@ -348,14 +411,55 @@ fn taxonomies(config: &Config, incidents: &[Arc<Incident>], links: &mut [Links])
         |i| i.date.year.to_string(),
         |l, t| l.year = t,
     );
-    let tags = tag_terms(incidents, links);
-    let mut all = [categories, companies, years, tags];
+    let [tags, technologies, impact_kinds] =
+        [Taxonomy::Tag, Taxonomy::Technology, Taxonomy::ImpactKind]
+            .map(|taxonomy| list_terms(incidents, links, taxonomy));
+    let mut near_misses = group_terms(
+        incidents,
+        links,
+        |i| near_miss_slug(i.near_miss).to_string(),
+        |i| near_miss_slug(i.near_miss).to_string(),
+        |l, t| l.near_miss = t,
+    );
+    near_misses.sort_by_key(|t| t.slug != near_miss_slug(true));
+    for term in &mut near_misses {
+        term.description = if term.slug == near_miss_slug(true) {
+            "Caught before they did harm: what nearly happened, and what stopped it."
+        } else {
+            "Incidents that did harm."
+        }
+        .into();
+    }
+    reindex(&near_misses, links, |l| &mut l.near_miss);
+    let mut all = [
+        categories,
+        companies,
+        years,
+        tags,
+        technologies,
+        impact_kinds,
+        near_misses,
+    ];
     for (taxonomy, terms) in Taxonomy::ALL.iter().zip(&mut all) {
         for term in terms {
             term.url = urls::term(taxonomy.dir(), &term.slug);
         }
     }
     all
+}
+
+/// "Full outage" for `full-outage`.
+fn impact_kind_name(kind: &str) -> String {
+    let words = kind.replace('-', " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The near-miss term of an incident: its page is `near-misses/yes/`.
+pub fn near_miss_slug(near_miss: bool) -> &'static str {
+    if near_miss { "yes" } else { "no" }
 }
 
 fn slug_or(text: &str, fallback: &str) -> String {
@@ -515,32 +619,75 @@ fn group_terms(
     terms
 }
 
-fn tag_terms(incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
-    // Hashed, then sorted once: a site has far fewer tags than tag uses.
-    let mut by_tag: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+/// An incident's terms of a taxonomy, `(slug, name)` each.
+type TermsOf = fn(&Incident) -> Vec<(String, String)>;
+
+/// The list of an incident's links that holds its terms of a taxonomy.
+type ListOf = fn(&mut Links) -> &mut Vec<usize>;
+
+/// An incident's terms of a taxonomy of lists, `(slug, name)` each, with
+/// the list of its links they go to; `None` for a taxonomy of one term
+/// per incident.
+fn list_field(taxonomy: Taxonomy) -> Option<(TermsOf, ListOf)> {
+    match taxonomy {
+        Taxonomy::Category | Taxonomy::Company | Taxonomy::Year | Taxonomy::NearMiss => None,
+        Taxonomy::Tag => Some((
+            |i| i.tags.iter().map(|t| (t.clone(), t.clone())).collect(),
+            |l| &mut l.tags,
+        )),
+        // Spellings that differ only in case or punctuation ("Node.js",
+        // "node-js") share a page; `castor check` warns when they differ
+        // more.
+        Taxonomy::Technology => Some((
+            |i| {
+                let name = |t: &String| (slug::slugify(t), t.clone());
+                i.technologies.iter().map(name).collect()
+            },
+            |l| &mut l.technologies,
+        )),
+        Taxonomy::ImpactKind => Some((
+            |i| {
+                let name = |k: &String| (k.clone(), impact_kind_name(k));
+                i.impact_kind.iter().map(name).collect()
+            },
+            |l| &mut l.impact_kinds,
+        )),
+    }
+}
+
+/// Groups incidents by the values of a list field, an incident once per
+/// term, each term with the name its newest incident gives it. Impact
+/// kinds keep the front-matter reference's order, worst first; other
+/// terms are by slug.
+fn list_terms(incidents: &[Arc<Incident>], links: &mut [Links], taxonomy: Taxonomy) -> Vec<Term> {
+    let Some((values, field)) = list_field(taxonomy) else {
+        return Vec::new();
+    };
+    // Hashed, then sorted once: a site has far fewer terms than uses.
+    let mut by_slug: FxHashMap<String, Term> = FxHashMap::default();
     for (i, incident) in incidents.iter().enumerate() {
-        for tag in &incident.tags {
-            let list = by_tag.entry(tag).or_default();
-            if list.last() != Some(&i) {
-                list.push(i);
+        for (slug, name) in values(incident) {
+            let term = by_slug.entry(slug).or_insert_with_key(|slug| Term {
+                slug: slug.clone(),
+                url: String::new(),
+                name,
+                description: String::new(),
+                incidents: Vec::new(),
+            });
+            if term.incidents.last() != Some(&i) {
+                term.incidents.push(i);
             }
         }
     }
-    let mut by_tag: Vec<(&str, Vec<usize>)> = by_tag.into_iter().collect();
-    by_tag.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let terms: Vec<Term> = by_tag
-        .into_iter()
-        .map(|(tag, incidents)| Term {
-            slug: tag.to_string(),
-            url: String::new(),
-            name: tag.to_string(),
-            description: String::new(),
-            incidents,
-        })
-        .collect();
+    let mut terms: Vec<Term> = by_slug.into_values().collect();
+    let rank = |t: &Term| match taxonomy {
+        Taxonomy::ImpactKind => IMPACT_KINDS.iter().position(|k| *k == t.slug),
+        _ => None,
+    };
+    terms.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.slug.cmp(&b.slug)));
     for (t, term) in terms.iter().enumerate() {
         for &i in &term.incidents {
-            links[i].tags.push(t);
+            field(&mut links[i]).push(t);
         }
     }
     terms
@@ -591,6 +738,13 @@ mod tests {
             (Some(0), Some(2))
         );
         assert_eq!((site.links[2].newer, site.links[2].older), (Some(1), None));
+    }
+
+    #[test]
+    fn each_taxonomy_is_at_its_place_in_the_list() {
+        for (at, taxonomy) in Taxonomy::ALL.into_iter().enumerate() {
+            assert_eq!(taxonomy as usize, at, "{taxonomy:?}");
+        }
     }
 
     #[test]

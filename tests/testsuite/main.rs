@@ -7,6 +7,7 @@ mod build;
 mod contributors;
 mod errors;
 mod export;
+mod facets;
 mod helpers;
 mod import;
 mod insight;
