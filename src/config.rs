@@ -2,6 +2,7 @@
 //! folder holding only `content/` builds.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -61,7 +62,14 @@ pub struct BuildConfig {
     /// Warn when the site is larger than this many bytes (GitHub Pages
     /// and GitLab Pages: 1 GB).
     pub max_bytes: Option<u64>,
+    /// How many incidents a list page shows (every incident, a term's, an
+    /// advice page's, a year of the timeline); longer lists go on to
+    /// `page/2/`, `page/3/`..., so no page grows with the knowledge base.
+    pub page_size: NonZeroUsize,
 }
+
+/// The default of `[build] page_size`: a few screens of cards.
+pub const PAGE_SIZE: NonZeroUsize = NonZeroUsize::new(50).expect("not zero");
 
 impl Default for BuildConfig {
     fn default() -> Self {
@@ -72,6 +80,7 @@ impl Default for BuildConfig {
             drafts: false,
             max_files: None,
             max_bytes: None,
+            page_size: PAGE_SIZE,
         }
     }
 }

@@ -66,13 +66,14 @@ fn term_links<'a>(site: &'a Site, taxonomy: Taxonomy, links: &Links) -> Vec<Link
 /// `serve` makes those of the pages a browser asks for.
 pub struct Cards {
     values: Vec<OnceLock<Value>>,
-    /// The HTML of each card at each page depth castor has (the home page,
-    /// `incidents/`, `incidents/<slug>/`), made by the lists.
+    /// The HTML of each card at each page depth of the lists (the home
+    /// page, `incidents/`, `tags/<tag>/`, their `page/<n>/`), made by the
+    /// lists.
     html: Vec<[OnceLock<String>; DEPTHS]>,
 }
 
 /// Page depths whose card HTML is kept; deeper pages render their own.
-const DEPTHS: usize = 3;
+const DEPTHS: usize = 5;
 
 impl Cards {
     pub fn new(site: &Site) -> Cards {

@@ -5,6 +5,7 @@
 mod charts;
 mod citation;
 mod context;
+mod pager;
 mod stats;
 pub mod theme;
 mod timeline;
@@ -22,6 +23,7 @@ use crate::output::OutputFile;
 use crate::site::{Site, Taxonomy};
 use crate::urls::{self, absolute, file_path, root_of};
 use context::{Cards, Link, advice_items, term_items};
+use pager::Pager;
 
 pub use theme::Theme;
 
@@ -68,23 +70,30 @@ enum Job {
     Extra(usize),
 }
 
-/// One page, rendered from a template.
+/// One page, rendered from a template. A list's page number counts from 1.
 #[derive(Clone, Copy)]
 enum Page {
     Home,
     Incident(usize),
-    Incidents,
-    Advice(usize),
+    /// A page of every incident.
+    Incidents(usize),
+    /// An advice page, then the pages of the incidents citing it.
+    Advice(usize, usize),
     AdviceList,
     /// A plain page of the top of `content/`.
     Plain(usize),
-    Taxonomy(Taxonomy),
-    Term(Taxonomy, usize),
+    /// A page of a taxonomy's terms.
+    Taxonomy(Taxonomy, usize),
+    /// A page of a term's incidents.
+    Term(Taxonomy, usize, usize),
     /// The Atom feed of a term: "everything about Kafka".
     TermFeed(Taxonomy, usize),
     Search,
     Stats,
+    /// The years of the timeline.
     Timeline,
+    /// A page of one year's timeline, by the year's term.
+    TimelineYear(usize, usize),
     NotFound,
     Feed,
     Sitemap,
@@ -115,16 +124,17 @@ impl Page {
         match self {
             Page::Home => String::new(),
             Page::Incident(i) => site.incident_urls[i].clone(),
-            Page::Incidents => urls::INCIDENTS.into(),
-            Page::Advice(a) => site.advice_urls[a].clone(),
+            Page::Incidents(n) => urls::page_of(urls::INCIDENTS, n),
+            Page::Advice(a, n) => urls::page_of(&site.advice_urls[a], n),
             Page::AdviceList => urls::ADVICE.into(),
             Page::Plain(p) => site.page_urls[p].clone(),
-            Page::Taxonomy(t) => urls::taxonomy(t.dir()),
-            Page::Term(t, i) => site.terms(t)[i].url.clone(),
+            Page::Taxonomy(t, n) => urls::page_of(&urls::taxonomy(t.dir()), n),
+            Page::Term(t, i, n) => urls::page_of(&site.terms(t)[i].url, n),
             Page::TermFeed(t, i) => urls::feed_of(&site.terms(t)[i].url),
             Page::Search => urls::SEARCH.into(),
             Page::Stats => urls::STATS.into(),
             Page::Timeline => urls::TIMELINE.into(),
+            Page::TimelineYear(y, n) => urls::page_of(&timeline_url(site, y), n),
             Page::NotFound => urls::NOT_FOUND.into(),
             Page::Feed => urls::FEED.into(),
             Page::Sitemap => urls::SITEMAP.into(),
@@ -155,10 +165,31 @@ fn has_feeds(taxonomy: Taxonomy) -> bool {
     taxonomy != Taxonomy::Year
 }
 
+/// How many incidents a list page shows.
+fn page_size(site: &Site) -> usize {
+    site.config.build.page_size.get()
+}
+
+/// How many terms a taxonomy's page lists: a term is one line, a card
+/// several.
+fn terms_page_size(site: &Site) -> usize {
+    page_size(site) * 10
+}
+
+/// The timeline of the year of the year term `y`.
+fn timeline_url(site: &Site, y: usize) -> String {
+    urls::timeline_year(&site.terms(Taxonomy::Year)[y].slug)
+}
+
+/// Every page of a list of `len` items, `page(n)` each.
+fn list_pages(len: usize, size: usize, page: impl Fn(usize) -> Page) -> impl Iterator<Item = Page> {
+    (1..=pager::count(len, size)).map(page)
+}
+
 fn pages(site: &Site) -> Vec<Page> {
+    let size = page_size(site);
     let mut pages = vec![
         Page::Home,
-        Page::Incidents,
         Page::AdviceList,
         Page::Search,
         Page::Stats,
@@ -167,12 +198,27 @@ fn pages(site: &Site) -> Vec<Page> {
         Page::Feed,
         Page::Sitemap,
     ];
+    pages.extend(list_pages(site.incidents.len(), size, Page::Incidents));
     pages.extend((0..site.incidents.len()).map(Page::Incident));
-    pages.extend((0..site.advice.len()).map(Page::Advice));
+    for (a, cited_by) in site.cited_by.iter().enumerate() {
+        pages.extend(list_pages(cited_by.len(), size, |n| Page::Advice(a, n)));
+    }
     pages.extend((0..site.pages.len()).map(Page::Plain));
+    for (y, year) in site.terms(Taxonomy::Year).iter().enumerate() {
+        pages.extend(list_pages(year.incidents.len(), size, |n| {
+            Page::TimelineYear(y, n)
+        }));
+    }
     for t in Taxonomy::ALL {
-        pages.push(Page::Taxonomy(t));
-        pages.extend((0..site.terms(t).len()).map(|i| Page::Term(t, i)));
+        let terms = site.terms(t);
+        pages.extend(list_pages(terms.len(), terms_page_size(site), |n| {
+            Page::Taxonomy(t, n)
+        }));
+        for (i, term) in terms.iter().enumerate() {
+            pages.extend(list_pages(term.incidents.len(), size, |n| {
+                Page::Term(t, i, n)
+            }));
+        }
         if has_feeds(t) {
             pages.extend((0..site.terms(t).len()).map(|i| Page::TermFeed(t, i)));
         }
@@ -248,6 +294,23 @@ impl Shared<'_> {
         Ok(())
     }
 
+    /// Puts page `n` of the list `indices`, whose first page is at `url`,
+    /// in `ctx` as `incidents` (see [`Shared::insert_list`]), with its
+    /// `pager`.
+    fn insert_page(
+        &self,
+        ctx: &mut Context,
+        url: &str,
+        indices: &[usize],
+        n: usize,
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        let pager = Pager::new(url, indices.len(), page_size(&self.site), n);
+        self.insert_list(ctx, "incidents", pager.slice(indices), depth)?;
+        ctx.insert("pager", &pager);
+        Ok(())
+    }
+
     /// The cards of `indices`, as one template value.
     fn card_values(&self, indices: &[usize]) -> Value {
         indices
@@ -311,6 +374,8 @@ impl<'a> Renderer<'a> {
                     .collect(),
             },
         );
+        // Set by the pages of a list; `base.html` links their neighbours.
+        base.insert("pager", &Option::<Pager>::None);
         let jobs = jobs(&site, &theme, &extras);
         let by_path = jobs
             .iter()
@@ -418,26 +483,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders one page of each template, so a broken template is caught
-    /// without rendering the whole site. The long lists (every incident,
-    /// the timeline) are left out: their templates fail where they are
-    /// asked for, with the error on the page.
+    /// without rendering the whole site. Lists are paginated, so no page
+    /// probed is long.
     pub fn probe(&self) -> Result<(), Diagnostic> {
-        let site = self.site();
         let mut probes: Vec<Page> = Vec::new();
-        for page in pages(site) {
+        for page in pages(self.site()) {
             let kind = std::mem::discriminant(&page);
-            if !matches!(page, Page::Incidents | Page::Timeline | Page::Term(..))
-                && !probes.iter().any(|p| std::mem::discriminant(p) == kind)
-            {
+            if !probes.iter().any(|p| std::mem::discriminant(p) == kind) {
                 probes.push(page);
             }
-        }
-        // The shortest term page: any of them shows a broken template.
-        let terms = Taxonomy::ALL.iter().flat_map(|&t| {
-            (0..site.terms(t).len()).map(move |i| (site.terms(t)[i].incidents.len(), t, i))
-        });
-        if let Some((_, t, i)) = terms.min_by_key(|(len, _, _)| *len) {
-            probes.push(Page::Term(t, i));
         }
         probes
             .par_iter()
@@ -503,18 +557,19 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             );
             "incident.html"
         }
-        Page::Incidents => {
+        Page::Incidents(n) => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
-            shared.insert_list(&mut ctx, "incidents", &all, depth)?;
+            shared.insert_page(&mut ctx, urls::INCIDENTS, &all, n, depth)?;
             "incidents.html"
         }
-        Page::Advice(a) => {
+        Page::Advice(a, n) => {
             let advice = &site.advice[a];
             ctx.insert("title", &advice.title);
             ctx.insert("summary", &advice.summary);
             ctx.insert("body", &urls::resolve(&advice.body.html, &root_of(&url)));
             ctx.insert("tags", &advice.tags);
-            shared.insert_list(&mut ctx, "incidents", &site.cited_by[a], depth)?;
+            let url = &site.advice_urls[a];
+            shared.insert_page(&mut ctx, url, &site.cited_by[a], n, depth)?;
             "advice.html"
         }
         Page::AdviceList => {
@@ -528,14 +583,18 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("body", &urls::resolve(&page.body.html, &root_of(&url)));
             "page.html"
         }
-        Page::Taxonomy(t) => {
+        Page::Taxonomy(t, n) => {
             let (singular, plural) = t.names();
             ctx.insert("singular", singular);
             ctx.insert("plural", plural);
-            ctx.insert("terms", &term_items(site, t));
+            let terms = term_items(site, t);
+            let url = urls::taxonomy(t.dir());
+            let pager = Pager::new(&url, terms.len(), terms_page_size(site), n);
+            ctx.insert("terms", pager.slice(&terms));
+            ctx.insert("pager", &pager);
             "taxonomy.html"
         }
-        Page::Term(t, i) => {
+        Page::Term(t, i, n) => {
             let term = &site.terms(t)[i];
             let (singular, plural) = t.names();
             ctx.insert("singular", singular);
@@ -544,7 +603,8 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("name", &term.name);
             ctx.insert("description", &term.description);
             ctx.insert("has_feed", &has_feeds(t));
-            shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
+            ctx.insert("feed_url", &urls::feed_of(&term.url));
+            shared.insert_page(&mut ctx, &term.url, &term.incidents, n, depth)?;
             "term.html"
         }
         Page::Search => "search.html",
@@ -553,8 +613,23 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             "stats.html"
         }
         Page::Timeline => {
-            ctx.insert("years", &timeline::years(site, &shared.cards));
+            ctx.insert("years", &timeline::index(site));
             "timeline.html"
+        }
+        Page::TimelineYear(y, n) => {
+            let year = &site.terms(Taxonomy::Year)[y];
+            let pager = Pager::new(
+                &timeline_url(site, y),
+                year.incidents.len(),
+                page_size(site),
+                n,
+            );
+            let incidents = pager.slice(&year.incidents);
+            ctx.insert("year", &year.name);
+            ctx.insert("years", &timeline::index(site));
+            ctx.insert("months", &timeline::months(site, &shared.cards, incidents));
+            ctx.insert("pager", &pager);
+            "timeline_year.html"
         }
         Page::NotFound => "404.html",
         Page::Feed => {

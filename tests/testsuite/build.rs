@@ -432,7 +432,7 @@ fn every_category_company_and_tag_has_its_own_feed() {
         let page = site.read(&format!("public/{dir}/index.html"));
         assert!(
             page.contains(r#"<link rel="alternate" type="application/atom+xml""#)
-                && page.contains(r#"href="feed.xml""#),
+                && page.contains(&format!(r#"href="../../{dir}/feed.xml""#)),
             "{dir}"
         );
     }

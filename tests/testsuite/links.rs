@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::helpers::{html_files, links_in};
 
 /// The file a relative link from `page` points at, and its fragment.
-fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
+pub(crate) fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
     let (path, fragment) = match link.split_once('#') {
         Some((p, f)) => (p, Some(f.to_string())),
         None => (link, None),
@@ -33,7 +33,7 @@ fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
     (target, fragment)
 }
 
-fn check_site(out: &Path) -> usize {
+pub(crate) fn check_site(out: &Path) -> usize {
     let mut checked = 0;
     for page in html_files(out) {
         if page == Path::new("404.html") {

@@ -15,6 +15,7 @@ mod insight_browser;
 mod knowledge_base;
 mod links;
 mod output_safety;
+mod pagination;
 mod regressions;
 mod reliability;
 mod search;
