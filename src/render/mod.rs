@@ -5,6 +5,7 @@
 mod charts;
 mod citation;
 mod context;
+mod page;
 mod pager;
 mod stats;
 pub mod theme;
@@ -23,6 +24,7 @@ use crate::output::OutputFile;
 use crate::site::{Site, Taxonomy};
 use crate::urls::{self, absolute, file_path, root_of};
 use context::{Cards, Link, advice_items, term_items};
+use page::{Page, has_feeds, page_size, pages, terms_page_size, timeline_url};
 use pager::Pager;
 
 pub use theme::Theme;
@@ -70,35 +72,6 @@ enum Job {
     Extra(usize),
 }
 
-/// One page, rendered from a template. A list's page number counts from 1.
-#[derive(Clone, Copy)]
-enum Page {
-    Home,
-    Incident(usize),
-    /// A page of every incident.
-    Incidents(usize),
-    /// An advice page, then the pages of the incidents citing it.
-    Advice(usize, usize),
-    AdviceList,
-    /// A plain page of the top of `content/`.
-    Plain(usize),
-    /// A page of a taxonomy's terms.
-    Taxonomy(Taxonomy, usize),
-    /// A page of a term's incidents.
-    Term(Taxonomy, usize, usize),
-    /// The Atom feed of a term: "everything about Kafka".
-    TermFeed(Taxonomy, usize),
-    Search,
-    Stats,
-    /// The years of the timeline.
-    Timeline,
-    /// A page of one year's timeline, by the year's term.
-    TimelineYear(usize, usize),
-    NotFound,
-    Feed,
-    Sitemap,
-}
-
 #[derive(Clone, Copy)]
 enum Shade {
     Light,
@@ -119,37 +92,6 @@ impl Job {
     }
 }
 
-impl Page {
-    fn url(self, site: &Site) -> String {
-        match self {
-            Page::Home => String::new(),
-            Page::Incident(i) => site.incident_urls[i].clone(),
-            Page::Incidents(n) => urls::page_of(urls::INCIDENTS, n),
-            Page::Advice(a, n) => urls::page_of(&site.advice_urls[a], n),
-            Page::AdviceList => urls::ADVICE.into(),
-            Page::Plain(p) => site.page_urls[p].clone(),
-            Page::Taxonomy(t, n) => urls::page_of(&urls::taxonomy(t.dir()), n),
-            Page::Term(t, i, n) => urls::page_of(&site.terms(t)[i].url, n),
-            Page::TermFeed(t, i) => urls::feed_of(&site.terms(t)[i].url),
-            Page::Search => urls::SEARCH.into(),
-            Page::Stats => urls::STATS.into(),
-            Page::Timeline => urls::TIMELINE.into(),
-            Page::TimelineYear(y, n) => urls::page_of(&timeline_url(site, y), n),
-            Page::NotFound => urls::NOT_FOUND.into(),
-            Page::Feed => urls::FEED.into(),
-            Page::Sitemap => urls::SITEMAP.into(),
-        }
-    }
-
-    /// A page a reader lands on, listed in the site map.
-    fn is_html_page(self) -> bool {
-        !matches!(
-            self,
-            Page::NotFound | Page::Feed | Page::TermFeed(..) | Page::Sitemap
-        )
-    }
-}
-
 fn jobs(site: &Site, theme: &Theme, extras: &[Extra]) -> Vec<Job> {
     // The extras first: each is one long job, best started early.
     let mut jobs: Vec<Job> = (0..extras.len()).map(Job::Extra).collect();
@@ -157,73 +99,6 @@ fn jobs(site: &Site, theme: &Theme, extras: &[Extra]) -> Vec<Job> {
     jobs.extend((0..theme.statics.len()).map(Job::Static));
     jobs.extend(pages(site).into_iter().map(Job::Page));
     jobs
-}
-
-/// Whether a taxonomy's terms have feeds of their own: a year's incidents
-/// are complete once it is over.
-fn has_feeds(taxonomy: Taxonomy) -> bool {
-    taxonomy != Taxonomy::Year
-}
-
-/// How many incidents a list page shows.
-fn page_size(site: &Site) -> usize {
-    site.config.build.page_size.get()
-}
-
-/// How many terms a taxonomy's page lists: a term is one line, a card
-/// several.
-fn terms_page_size(site: &Site) -> usize {
-    page_size(site) * 10
-}
-
-/// The timeline of the year of the year term `y`.
-fn timeline_url(site: &Site, y: usize) -> String {
-    urls::timeline_year(&site.terms(Taxonomy::Year)[y].slug)
-}
-
-/// Every page of a list of `len` items, `page(n)` each.
-fn list_pages(len: usize, size: usize, page: impl Fn(usize) -> Page) -> impl Iterator<Item = Page> {
-    (1..=pager::count(len, size)).map(page)
-}
-
-fn pages(site: &Site) -> Vec<Page> {
-    let size = page_size(site);
-    let mut pages = vec![
-        Page::Home,
-        Page::AdviceList,
-        Page::Search,
-        Page::Stats,
-        Page::Timeline,
-        Page::NotFound,
-        Page::Feed,
-        Page::Sitemap,
-    ];
-    pages.extend(list_pages(site.incidents.len(), size, Page::Incidents));
-    pages.extend((0..site.incidents.len()).map(Page::Incident));
-    for (a, cited_by) in site.cited_by.iter().enumerate() {
-        pages.extend(list_pages(cited_by.len(), size, |n| Page::Advice(a, n)));
-    }
-    pages.extend((0..site.pages.len()).map(Page::Plain));
-    for (y, year) in site.terms(Taxonomy::Year).iter().enumerate() {
-        pages.extend(list_pages(year.incidents.len(), size, |n| {
-            Page::TimelineYear(y, n)
-        }));
-    }
-    for t in Taxonomy::ALL {
-        let terms = site.terms(t);
-        pages.extend(list_pages(terms.len(), terms_page_size(site), |n| {
-            Page::Taxonomy(t, n)
-        }));
-        for (i, term) in terms.iter().enumerate() {
-            pages.extend(list_pages(term.incidents.len(), size, |n| {
-                Page::Term(t, i, n)
-            }));
-        }
-        if has_feeds(t) {
-            pages.extend((0..site.terms(t).len()).map(|i| Page::TermFeed(t, i)));
-        }
-    }
-    pages
 }
 
 #[derive(Serialize)]
