@@ -300,6 +300,7 @@ fn incident_document(f: &Fields, incident: &Incident, url: &str) -> TantivyDocum
     doc.add_text(f.category, &incident.category);
     add_tags(&mut doc, f, &incident.tags);
     for technology in &incident.technologies {
+        doc.add_text(f.technologies, technology);
         doc.add_text(f.technology_key, crate::slug::slugify(technology));
     }
     for kind in &incident.impact_kind {

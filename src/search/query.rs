@@ -63,6 +63,11 @@ pub struct Hit {
     pub year: Option<u64>,
     pub category: String,
     pub tags: Vec<String>,
+    /// As written in front matter; empty for advice.
+    pub technologies: Vec<String>,
+    pub impact_kind: Vec<String>,
+    /// `null` for advice.
+    pub near_miss: Option<bool>,
     pub root_cause: String,
     pub lessons: Vec<String>,
     /// The page's URL path relative to the site root, e.g. `incidents/<slug>/`.
@@ -437,6 +442,12 @@ fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGener
         year: doc.get_first(f.year).and_then(|v| v.as_u64()),
         category: text(f.category),
         tags: all(f.tags),
+        technologies: all(f.technologies),
+        impact_kind: all(f.impact_kind),
+        near_miss: doc
+            .get_first(f.near_miss)
+            .and_then(|v| v.as_str())
+            .map(|v| v == crate::site::near_miss_slug(true)),
         root_cause: text(f.root_cause),
         lessons: all(f.lessons),
         url: text(f.url),

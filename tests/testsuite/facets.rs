@@ -165,3 +165,24 @@ fn technologies_spelt_alike_share_a_page_and_a_warning_beyond_case() {
     assert_eq!(junos.name, "Junos", "the newest incident's spelling");
     assert_eq!(junos.incidents.len(), 2);
 }
+
+#[test]
+fn search_results_carry_technologies_impact_kind_and_near_miss() {
+    let fixture = Fixture::new("basic");
+    let run = fixture.search(&["--near-miss", "--json"]).success();
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(hits.len(), 1, "{}", run.stdout);
+    assert_eq!(hits[0]["slug"], "2019-02-evil-corp-xss");
+    assert_eq!(hits[0]["near_miss"], true);
+    assert_eq!(hits[0]["impact_kind"], serde_json::json!(["security"]));
+    assert_eq!(
+        hits[0]["technologies"],
+        serde_json::json!(["<svg onload=alert('tech')>", "TypeScript"])
+    );
+    let run = fixture
+        .search(&["restores", "--kind", "advice", "--json"])
+        .success();
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(!hits.is_empty(), "{}", run.stdout);
+    assert_eq!(hits[0]["near_miss"], serde_json::Value::Null);
+}
