@@ -379,7 +379,7 @@ fn the_parse_cache_never_changes_what_is_built() {
 }
 
 #[test]
-fn every_category_company_and_tag_has_its_own_feed() {
+fn every_category_company_tag_and_technology_has_its_own_feed() {
     let site = built();
     for (dir, name, want) in [
         ("tags/bgp", "bgp", vec!["Acme withdraws its BGP routes"]),
@@ -389,6 +389,16 @@ fn every_category_company_and_tag_has_its_own_feed() {
             vec!["Acme withdraws its BGP routes"],
         ),
         ("companies/globex", "Globex", vec!["Globex"]),
+        (
+            "technologies/postgresql",
+            "PostgreSQL",
+            vec!["Globex deletes its primary database"],
+        ),
+        (
+            "impact-kinds/full-outage",
+            "Full outage",
+            vec!["Acme withdraws its BGP routes", "Globex deletes"],
+        ),
     ] {
         let text = site.read(&format!("public/{dir}/feed.xml"));
         let feed = roxmltree::Document::parse(&text).expect("valid XML");
