@@ -2,6 +2,7 @@
 //! folder holding only `content/` builds.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -64,6 +65,10 @@ pub struct BuildConfig {
     /// How pages link to each other: by directory, or naming each
     /// directory's `index.html` so the site works opened from disk.
     pub links: LinkStyle,
+    /// How many incidents a list page shows (every incident, a term's, an
+    /// advice page's, a year of the timeline); longer lists go on to
+    /// `page/2/`, `page/3/`..., so no page grows with the knowledge base.
+    pub page_size: NonZeroUsize,
 }
 
 /// `[build] links`.
@@ -79,6 +84,9 @@ pub enum LinkStyle {
     Files,
 }
 
+/// The default of `[build] page_size`: a few screens of cards.
+pub const PAGE_SIZE: NonZeroUsize = NonZeroUsize::new(50).expect("not zero");
+
 impl Default for BuildConfig {
     fn default() -> Self {
         BuildConfig {
@@ -89,6 +97,7 @@ impl Default for BuildConfig {
             max_files: None,
             max_bytes: None,
             links: LinkStyle::Pretty,
+            page_size: PAGE_SIZE,
         }
     }
 }

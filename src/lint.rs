@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::diagnostic::{Diagnostic, Pos};
+use std::path::Path;
+
+use crate::content::Incident;
 use crate::site::Site;
 
 /// Titles longer than this are cut off in lists and feeds.
@@ -19,32 +22,19 @@ pub const MAX_TAGS: usize = 20;
 pub fn lint(site: &Site, today: NaiveDate) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
     let mut by_source: HashMap<String, usize> = HashMap::new();
-    // Company names by the page they get, with the first file naming each.
-    let mut by_company_page: HashMap<String, (&str, &std::path::Path)> = HashMap::new();
-    for incident in &site.incidents {
-        let page = crate::slug::slugify(&incident.company);
-        match by_company_page.get(&page) {
-            // Names differing only in case are one company written two ways.
-            Some((name, path)) if !name.eq_ignore_ascii_case(&incident.company) => {
-                warnings.push(
-                    Diagnostic::warning(
-                        &incident.path,
-                        Pos::START,
-                        format!(
-                            "the companies `{}` and `{name}` (in `{}`) share one page, `companies/{page}/`",
-                            incident.company,
-                            crate::diagnostic::display_path(path)
-                        ),
-                    )
-                    .with_hint("spell the company the same way in both, or tell them apart in the name"),
-                );
-            }
-            Some(_) => {}
-            None => {
-                by_company_page.insert(page, (&incident.company, &incident.path));
-            }
-        }
-    }
+    let names = |names: fn(&Incident) -> &[String]| {
+        site.incidents
+            .iter()
+            .flat_map(move |i| names(i).iter().map(|n| (n.as_str(), i.path.as_path())))
+    };
+    warnings.extend(shared_pages(
+        names(|i| std::slice::from_ref(&i.company)),
+        ("company", "companies"),
+    ));
+    warnings.extend(shared_pages(
+        names(|i| &i.technologies),
+        ("technology", "technologies"),
+    ));
     // Oldest first, so a likely duplicate is reported on the newer file.
     for (i, incident) in site.incidents.iter().enumerate().rev() {
         let warn = |pos: Pos, message: String, hint: &str| {
@@ -133,6 +123,44 @@ pub fn lint(site: &Site, today: NaiveDate) -> Vec<Diagnostic> {
                 format!("the title is {chars} characters long"),
                 "keep titles under 100 characters; details belong in the summary",
             ));
+        }
+    }
+    warnings
+}
+
+/// A warning for each name that shares its page with another spelled
+/// differently, beyond case: two companies, or two technologies, written
+/// as one. `names` are `(name, file)` in the site's order; `kind` is the
+/// singular and the plural of what they name.
+fn shared_pages<'a>(
+    names: impl Iterator<Item = (&'a str, &'a Path)>,
+    (singular, plural): (&str, &str),
+) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    // Names by the page they get, with the first file naming each.
+    let mut by_page: HashMap<String, (&str, &Path)> = HashMap::new();
+    for (name, path) in names {
+        let page = crate::slug::slugify(name);
+        match by_page.get(&page) {
+            Some((first, first_path)) if !first.eq_ignore_ascii_case(name) => {
+                warnings.push(
+                    Diagnostic::warning(
+                        path,
+                        Pos::START,
+                        format!(
+                            "the {plural} `{name}` and `{first}` (in `{}`) share one page, `{plural}/{page}/`",
+                            crate::diagnostic::display_path(first_path)
+                        ),
+                    )
+                    .with_hint(format!(
+                        "spell the {singular} the same way in both, or tell them apart in the name"
+                    )),
+                );
+            }
+            Some(_) => {}
+            None => {
+                by_page.insert(page, (name, path));
+            }
         }
     }
     warnings

@@ -47,6 +47,20 @@ pub fn term(dir: &str, slug: &str) -> String {
     format!("{dir}/{slug}/")
 }
 
+/// Page `n` (from 1) of the list at `url`: `url` itself for the first,
+/// `<url>page/<n>/` for the others, so the first page keeps its address.
+pub fn page_of(url: &str, n: usize) -> String {
+    match n {
+        0 | 1 => url.to_string(),
+        n => format!("{url}page/{n}/"),
+    }
+}
+
+/// The timeline of one year, such as `timeline/2021/`.
+pub fn timeline_year(year: &str) -> String {
+    format!("{TIMELINE}{year}/")
+}
+
 /// The Atom feed of the page at `url`, such as `tags/bgp/feed.xml`.
 pub fn feed_of(url: &str) -> String {
     format!("{url}{FEED}")
@@ -176,6 +190,13 @@ mod tests {
         );
         assert_eq!(file_path(""), Path::new("index.html"));
         assert_eq!(file_path(FEED), Path::new("feed.xml"));
+    }
+
+    #[test]
+    fn the_first_page_of_a_list_keeps_its_address() {
+        assert_eq!(page_of(INCIDENTS, 1), "incidents/");
+        assert_eq!(page_of(INCIDENTS, 2), "incidents/page/2/");
+        assert_eq!(root_of(&page_of(&term("tags", "bgp"), 3)), "../../../../");
     }
 
     #[test]

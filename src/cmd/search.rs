@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::{Verbosity, find_root, print_diagnostics, report_failure};
 use crate::config::Config;
+use crate::content::frontmatter::IMPACT_KINDS;
 use crate::content::{self, Kind};
 use crate::diagnostic::{self, Diagnostic};
 use crate::guard;
@@ -36,6 +37,16 @@ pub struct SearchArgs {
     /// Only pages with this tag.
     #[arg(long, value_name = "TAG")]
     pub tag: Option<String>,
+    /// Only incidents involving this technology (any case: its page's name
+    /// also works).
+    #[arg(long, value_name = "NAME")]
+    pub technology: Option<String>,
+    /// Only incidents of this impact kind, as written in front matter.
+    #[arg(long, value_name = "KIND")]
+    pub impact_kind: Option<String>,
+    /// Only near misses; `--near-miss=false` leaves them out.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub near_miss: Option<bool>,
     /// Only incidents from this year on.
     #[arg(long, value_name = "YYYY")]
     pub since: Option<u64>,
@@ -148,6 +159,9 @@ impl SearchArgs {
         let filtered = self.category.is_some()
             || self.company.is_some()
             || self.tag.is_some()
+            || self.technology.is_some()
+            || self.impact_kind.is_some()
+            || self.near_miss.is_some()
             || self.since.is_some()
             || self.until.is_some()
             || self.kind.is_some();
@@ -183,6 +197,14 @@ impl SearchArgs {
                     .with_hint(slug::suggest(category, &config.category_keys())),
             ));
         }
+        if let Some(kind) = &self.impact_kind
+            && !IMPACT_KINDS.contains(&kind.as_str())
+        {
+            return Err(usage(
+                &Diagnostic::general(format!("unknown impact kind `{kind}`"))
+                    .with_hint(slug::suggest(kind, IMPACT_KINDS)),
+            ));
+        }
         if let (Some(since), Some(until)) = (self.since, self.until)
             && since > until
         {
@@ -195,6 +217,9 @@ impl SearchArgs {
             category: self.category.clone(),
             company: self.company.clone(),
             tag: self.tag.clone(),
+            technology: self.technology.as_deref().map(slug::slugify),
+            impact_kind: self.impact_kind.clone(),
+            near_miss: self.near_miss,
             since: self.since,
             until: self.until,
             kind: self.kind,

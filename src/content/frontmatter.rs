@@ -284,7 +284,8 @@ pub struct RawIncident {
     /// How it was ended.
     pub resolution: Option<String>,
     /// Such as bgp, dns, mysql.
-    pub technologies: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub technologies: Vec<Spanned<String>>,
     #[schemars(schema_with = "impact_kinds_schema")]
     pub impact_kind: Vec<Spanned<String>>,
     /// True when nothing broke, but nearly did.

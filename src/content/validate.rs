@@ -419,6 +419,24 @@ fn incident(
             }
         })
         .collect();
+    // A technology's page is named by its slug: a name without a letter or
+    // a digit would have none.
+    let technologies = raw
+        .technologies
+        .into_iter()
+        .filter_map(|t| {
+            if slug::slugify(&t.value).is_empty() {
+                checker.error(
+                    checker.pos(&t.referenced),
+                    format!("the technology `{}` has no letter or digit", t.value),
+                    Some("name it as its users do, such as `postgresql`".into()),
+                );
+                None
+            } else {
+                Some(t.value)
+            }
+        })
+        .collect();
     let tags = checker
         .slugs("tags", raw.tags)
         .into_iter()
@@ -466,7 +484,7 @@ fn incident(
         trigger: filled(raw.trigger),
         detection: filled(raw.detection),
         resolution: filled(raw.resolution),
-        technologies: raw.technologies,
+        technologies,
         impact_kind,
         near_miss: raw.near_miss,
         also_affected: raw.also_affected,

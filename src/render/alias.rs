@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Page;
+use super::page::Page;
 use crate::config::LinkStyle;
 use crate::content::Aliases;
 use crate::diagnostic::{Diagnostic, display_path};
@@ -96,7 +96,7 @@ fn escape(text: &str) -> String {
 /// An error for each alias that is already the address of a page of the
 /// site, or of another alias: one of the two would be lost.
 pub fn collisions(site: &Site) -> Vec<Diagnostic> {
-    let mut taken: FxHashMap<std::path::PathBuf, String> = super::pages(site)
+    let mut taken: FxHashMap<std::path::PathBuf, String> = super::page::pages(site)
         .into_iter()
         .filter(|page| !matches!(page, Page::Alias(..)))
         .map(|page| {

@@ -9,7 +9,7 @@ use tera::Value;
 use crate::content::date::format_duration;
 use crate::content::markdown::Heading;
 use crate::content::{Incident, Source};
-use crate::site::{Site, Taxonomy};
+use crate::site::{Links, Site, Taxonomy};
 use crate::urls;
 
 /// A link as templates use it: `{{ root }}{{ link.url }}`.
@@ -32,11 +32,17 @@ struct Card<'a> {
     date_first_day: String,
     date_precision: crate::content::date::Precision,
     year: i32,
+    year_url: String,
     category: Link<'a>,
     category_key: &'a str,
     summary: &'a str,
     root_cause: &'a str,
     tags: Vec<Link<'a>>,
+    technologies: Vec<Link<'a>>,
+    impact_kinds: Vec<Link<'a>>,
+    /// The near misses' page, for a near miss only: every other incident
+    /// did harm, which a card need not say.
+    near_miss: Option<Link<'a>>,
 }
 
 fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
@@ -47,19 +53,28 @@ fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
     }
 }
 
-/// One card per incident, in the site's order.
+/// Links to each of an incident's terms of `taxonomy`.
+fn term_links<'a>(site: &'a Site, taxonomy: Taxonomy, links: &Links) -> Vec<Link<'a>> {
+    links
+        .terms(taxonomy)
+        .iter()
+        .map(|&t| term_link(site, taxonomy, t))
+        .collect()
+}
+
 /// Each incident's card as a template value, made the first time a page
 /// needs it and shared by every later page: `build` makes them all, while
 /// `serve` makes those of the pages a browser asks for.
 pub struct Cards {
     values: Vec<OnceLock<Value>>,
-    /// The HTML of each card at each page depth castor has (the home page,
-    /// `incidents/`, `incidents/<slug>/`), made by the lists.
+    /// The HTML of each card at each page depth of the lists (the home
+    /// page, `incidents/`, `tags/<tag>/`, their `page/<n>/`), made by the
+    /// lists.
     html: Vec<[OnceLock<String>; DEPTHS]>,
 }
 
 /// Page depths whose card HTML is kept; deeper pages render their own.
-const DEPTHS: usize = 3;
+const DEPTHS: usize = 5;
 
 impl Cards {
     pub fn new(site: &Site) -> Cards {
@@ -101,15 +116,17 @@ fn card(site: &Site, i: usize) -> Value {
         date_first_day: incident.date.first_day().to_string(),
         date_precision: incident.date.precision(),
         year: incident.date.year,
+        year_url: term_link(site, Taxonomy::Year, links.year).url,
         category: term_link(site, Taxonomy::Category, links.category),
         category_key: &incident.category,
         summary: &incident.summary,
         root_cause: &incident.root_cause,
-        tags: links
-            .tags
-            .iter()
-            .map(|&t| term_link(site, Taxonomy::Tag, t))
-            .collect(),
+        tags: term_links(site, Taxonomy::Tag, links),
+        technologies: term_links(site, Taxonomy::Technology, links),
+        impact_kinds: term_links(site, Taxonomy::ImpactKind, links),
+        near_miss: incident
+            .near_miss
+            .then(|| term_link(site, Taxonomy::NearMiss, links.near_miss)),
     })
 }
 
@@ -125,9 +142,6 @@ pub struct IncidentDetail<'a> {
     pub trigger: Option<&'a str>,
     pub detection: Option<&'a str>,
     pub resolution: Option<&'a str>,
-    pub technologies: &'a [String],
-    pub impact_kind: &'a [String],
-    pub near_miss: bool,
     pub also_affected: &'a [String],
     pub draft: bool,
     pub words: usize,
@@ -156,9 +170,6 @@ impl<'a> IncidentDetail<'a> {
             trigger: incident.trigger.as_deref(),
             detection: incident.detection.as_deref(),
             resolution: incident.resolution.as_deref(),
-            technologies: &incident.technologies,
-            impact_kind: &incident.impact_kind,
-            near_miss: incident.near_miss,
             also_affected: &incident.also_affected,
             draft: incident.draft,
             words: incident.body.words,

@@ -6,6 +6,8 @@ pub mod alias;
 mod charts;
 mod citation;
 mod context;
+mod page;
+mod pager;
 mod stats;
 pub mod theme;
 mod timeline;
@@ -24,6 +26,8 @@ use crate::output::OutputFile;
 use crate::site::{Site, Taxonomy};
 use crate::urls::{self, absolute, file_path, root_of};
 use context::{Cards, Link, advice_items, term_items};
+use page::{Page, has_feeds, page_size, pages, terms_page_size, timeline_url};
+use pager::Pager;
 
 pub use theme::Theme;
 
@@ -70,30 +74,6 @@ enum Job {
     Extra(usize),
 }
 
-/// One page, rendered from a template.
-#[derive(Clone, Copy)]
-enum Page {
-    Home,
-    Incident(usize),
-    Incidents,
-    Advice(usize),
-    AdviceList,
-    /// A plain page of the top of `content/`.
-    Plain(usize),
-    Taxonomy(Taxonomy),
-    Term(Taxonomy, usize),
-    /// The Atom feed of a term: "everything about Kafka".
-    TermFeed(Taxonomy, usize),
-    Search,
-    Stats,
-    Timeline,
-    NotFound,
-    Feed,
-    Sitemap,
-    /// An old URL of a document, sending the reader on.
-    Alias(alias::Owner, usize),
-}
-
 #[derive(Clone, Copy)]
 enum Shade {
     Light,
@@ -114,37 +94,6 @@ impl Job {
     }
 }
 
-impl Page {
-    fn url(self, site: &Site) -> String {
-        match self {
-            Page::Home => String::new(),
-            Page::Incident(i) => site.incident_urls[i].clone(),
-            Page::Incidents => urls::INCIDENTS.into(),
-            Page::Advice(a) => site.advice_urls[a].clone(),
-            Page::AdviceList => urls::ADVICE.into(),
-            Page::Plain(p) => site.page_urls[p].clone(),
-            Page::Taxonomy(t) => urls::taxonomy(t.dir()),
-            Page::Term(t, i) => site.terms(t)[i].url.clone(),
-            Page::TermFeed(t, i) => urls::feed_of(&site.terms(t)[i].url),
-            Page::Search => urls::SEARCH.into(),
-            Page::Stats => urls::STATS.into(),
-            Page::Timeline => urls::TIMELINE.into(),
-            Page::NotFound => urls::NOT_FOUND.into(),
-            Page::Feed => urls::FEED.into(),
-            Page::Sitemap => urls::SITEMAP.into(),
-            Page::Alias(owner, n) => alias::url(site, owner, n),
-        }
-    }
-
-    /// A page a reader lands on, listed in the site map.
-    fn is_html_page(self) -> bool {
-        !matches!(
-            self,
-            Page::NotFound | Page::Feed | Page::TermFeed(..) | Page::Sitemap | Page::Alias(..)
-        )
-    }
-}
-
 fn jobs(site: &Site, theme: &Theme, extras: &[Extra]) -> Vec<Job> {
     // The extras first: each is one long job, best started early.
     let mut jobs: Vec<Job> = (0..extras.len()).map(Job::Extra).collect();
@@ -152,38 +101,6 @@ fn jobs(site: &Site, theme: &Theme, extras: &[Extra]) -> Vec<Job> {
     jobs.extend((0..theme.statics.len()).map(Job::Static));
     jobs.extend(pages(site).into_iter().map(Job::Page));
     jobs
-}
-
-/// Whether a taxonomy's terms have feeds of their own: a year's incidents
-/// are complete once it is over.
-fn has_feeds(taxonomy: Taxonomy) -> bool {
-    taxonomy != Taxonomy::Year
-}
-
-fn pages(site: &Site) -> Vec<Page> {
-    let mut pages = vec![
-        Page::Home,
-        Page::Incidents,
-        Page::AdviceList,
-        Page::Search,
-        Page::Stats,
-        Page::Timeline,
-        Page::NotFound,
-        Page::Feed,
-        Page::Sitemap,
-    ];
-    pages.extend((0..site.incidents.len()).map(Page::Incident));
-    pages.extend((0..site.advice.len()).map(Page::Advice));
-    pages.extend((0..site.pages.len()).map(Page::Plain));
-    for t in Taxonomy::ALL {
-        pages.push(Page::Taxonomy(t));
-        pages.extend((0..site.terms(t).len()).map(|i| Page::Term(t, i)));
-        if has_feeds(t) {
-            pages.extend((0..site.terms(t).len()).map(|i| Page::TermFeed(t, i)));
-        }
-    }
-    pages.extend(alias::pages(site));
-    pages
 }
 
 #[derive(Serialize)]
@@ -199,6 +116,18 @@ struct SiteInfo<'a> {
     /// `[build] links = "files"`: the search box names pages' `index.html`
     /// in the results it makes.
     file_links: bool,
+    taxonomies: Vec<TaxonomyInfo>,
+}
+
+/// A taxonomy as the navigation and the search page's filters name it.
+#[derive(Serialize)]
+struct TaxonomyInfo {
+    /// The field's name, as the browser index keys its facet.
+    key: &'static str,
+    /// Singular.
+    name: &'static str,
+    /// Its index page.
+    url: String,
 }
 
 /// State shared by every page's render.
@@ -245,6 +174,23 @@ impl Shared<'_> {
         Ok(())
     }
 
+    /// Puts page `n` of the list `indices`, whose first page is at `url`,
+    /// in `ctx` as `incidents` (see [`Shared::insert_list`]), with its
+    /// `pager`.
+    fn insert_page(
+        &self,
+        ctx: &mut Context,
+        url: &str,
+        indices: &[usize],
+        n: usize,
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        let pager = Pager::new(url, indices.len(), page_size(&self.site), n);
+        self.insert_list(ctx, "incidents", pager.slice(indices), depth)?;
+        ctx.insert("pager", &pager);
+        Ok(())
+    }
+
     /// The cards of `indices`, as one template value.
     fn card_values(&self, indices: &[usize]) -> Value {
         indices
@@ -288,7 +234,7 @@ impl<'a> Renderer<'a> {
                 base_url: &site.config.site.base_url,
                 incidents: site.incidents.len(),
                 advice: site.advice.len(),
-                companies: site.companies.len(),
+                companies: site.terms(Taxonomy::Company).len(),
                 pages: site
                     .pages
                     .iter()
@@ -299,8 +245,18 @@ impl<'a> Renderer<'a> {
                     })
                     .collect(),
                 file_links: site.config.build.links == LinkStyle::Files,
+                taxonomies: Taxonomy::ALL
+                    .iter()
+                    .map(|t| TaxonomyInfo {
+                        key: t.key(),
+                        name: t.names().0,
+                        url: urls::taxonomy(t.dir()),
+                    })
+                    .collect(),
             },
         );
+        // Set by the pages of a list; `base.html` links their neighbours.
+        base.insert("pager", &Option::<Pager>::None);
         let jobs = jobs(&site, &theme, &extras);
         let by_path = jobs
             .iter()
@@ -408,26 +364,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders one page of each template, so a broken template is caught
-    /// without rendering the whole site. The long lists (every incident,
-    /// the timeline) are left out: their templates fail where they are
-    /// asked for, with the error on the page.
+    /// without rendering the whole site. Lists are paginated, so no page
+    /// probed is long.
     pub fn probe(&self) -> Result<(), Diagnostic> {
-        let site = self.site();
         let mut probes: Vec<Page> = Vec::new();
-        for page in pages(site) {
+        for page in pages(self.site()) {
             let kind = std::mem::discriminant(&page);
-            if !matches!(page, Page::Incidents | Page::Timeline | Page::Term(..))
-                && !probes.iter().any(|p| std::mem::discriminant(p) == kind)
-            {
+            if !probes.iter().any(|p| std::mem::discriminant(p) == kind) {
                 probes.push(page);
             }
-        }
-        // The shortest term page: any of them shows a broken template.
-        let terms = Taxonomy::ALL.iter().flat_map(|&t| {
-            (0..site.terms(t).len()).map(move |i| (site.terms(t)[i].incidents.len(), t, i))
-        });
-        if let Some((_, t, i)) = terms.min_by_key(|(len, _, _)| *len) {
-            probes.push(Page::Term(t, i));
         }
         probes
             .par_iter()
@@ -499,18 +444,19 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             );
             "incident.html"
         }
-        Page::Incidents => {
+        Page::Incidents(n) => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
-            shared.insert_list(&mut ctx, "incidents", &all, depth)?;
+            shared.insert_page(&mut ctx, urls::INCIDENTS, &all, n, depth)?;
             "incidents.html"
         }
-        Page::Advice(a) => {
+        Page::Advice(a, n) => {
             let advice = &site.advice[a];
             ctx.insert("title", &advice.title);
             ctx.insert("summary", &advice.summary);
             ctx.insert("body", &urls::resolve(&advice.body.html, &root_of(&url)));
             ctx.insert("tags", &advice.tags);
-            shared.insert_list(&mut ctx, "incidents", &site.cited_by[a], depth)?;
+            let url = &site.advice_urls[a];
+            shared.insert_page(&mut ctx, url, &site.cited_by[a], n, depth)?;
             "advice.html"
         }
         Page::AdviceList => {
@@ -524,14 +470,18 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("body", &urls::resolve(&page.body.html, &root_of(&url)));
             "page.html"
         }
-        Page::Taxonomy(t) => {
+        Page::Taxonomy(t, n) => {
             let (singular, plural) = t.names();
             ctx.insert("singular", singular);
             ctx.insert("plural", plural);
-            ctx.insert("terms", &term_items(site, t));
+            let terms = term_items(site, t);
+            let url = urls::taxonomy(t.dir());
+            let pager = Pager::new(&url, terms.len(), terms_page_size(site), n);
+            ctx.insert("terms", pager.slice(&terms));
+            ctx.insert("pager", &pager);
             "taxonomy.html"
         }
-        Page::Term(t, i) => {
+        Page::Term(t, i, n) => {
             let term = &site.terms(t)[i];
             let (singular, plural) = t.names();
             ctx.insert("singular", singular);
@@ -540,7 +490,8 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("name", &term.name);
             ctx.insert("description", &term.description);
             ctx.insert("has_feed", &has_feeds(t));
-            shared.insert_list(&mut ctx, "incidents", &term.incidents, depth)?;
+            ctx.insert("feed_url", &urls::feed_of(&term.url));
+            shared.insert_page(&mut ctx, &term.url, &term.incidents, n, depth)?;
             "term.html"
         }
         Page::Alias(owner, n) => return Ok(alias::page(site, owner, n)),
@@ -550,8 +501,23 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             "stats.html"
         }
         Page::Timeline => {
-            ctx.insert("years", &timeline::years(site, &shared.cards));
+            ctx.insert("years", &timeline::index(site));
             "timeline.html"
+        }
+        Page::TimelineYear(y, n) => {
+            let year = &site.terms(Taxonomy::Year)[y];
+            let pager = Pager::new(
+                &timeline_url(site, y),
+                year.incidents.len(),
+                page_size(site),
+                n,
+            );
+            let incidents = pager.slice(&year.incidents);
+            ctx.insert("year", &year.name);
+            ctx.insert("years", &timeline::index(site));
+            ctx.insert("months", &timeline::months(site, &shared.cards, incidents));
+            ctx.insert("pager", &pager);
+            "timeline_year.html"
         }
         Page::NotFound => {
             let style = shared

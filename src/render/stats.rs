@@ -10,45 +10,58 @@ use crate::site::{Site, Taxonomy, Term};
 
 /// How many bars the "top" charts show.
 const TOP_ADVICE: usize = 10;
-const TOP_TAGS: usize = 15;
-const TOP_COMPANIES: usize = 15;
+const TOP_TERMS: usize = 15;
 
-const YEARS: Meta = Meta {
-    id: "chart-years",
-    title: "Incidents per year, by category",
-    subject: "Year",
-    value: "Incidents",
-};
-const CATEGORIES: Meta = Meta {
-    id: "chart-categories",
-    title: "Incidents per category",
-    subject: "Category",
-    value: "Incidents",
-};
+/// A chart counting incidents by `subject`.
+const fn incidents_by(id: &'static str, title: &'static str, subject: &'static str) -> Meta {
+    Meta {
+        id,
+        title,
+        subject,
+        value: "Incidents",
+    }
+}
+
+const YEARS: Meta = incidents_by("chart-years", "Incidents per year, by category", "Year");
+const CATEGORIES: Meta = incidents_by("chart-categories", "Incidents per category", "Category");
 const DURATIONS: Meta = Meta {
-    id: "chart-durations",
-    title: "How long incidents lasted, by category",
-    subject: "Category",
     value: "Incidents with a duration",
+    ..incidents_by(
+        "chart-durations",
+        "How long incidents lasted, by category",
+        "Category",
+    )
 };
 const ADVICE: Meta = Meta {
-    id: "chart-advice",
-    title: "Most cited advice",
-    subject: "Advice",
     value: "Citing incidents",
+    ..incidents_by("chart-advice", "Most cited advice", "Advice")
 };
-const TAGS: Meta = Meta {
-    id: "chart-tags",
-    title: "Top tags",
-    subject: "Tag",
-    value: "Incidents",
-};
-const COMPANIES: Meta = Meta {
-    id: "chart-companies",
-    title: "Top companies",
-    subject: "Company",
-    value: "Incidents",
-};
+const TAGS: Meta = incidents_by("chart-tags", "Top tags", "Tag");
+const COMPANIES: Meta = incidents_by("chart-companies", "Top companies", "Company");
+const TECHNOLOGIES: Meta = incidents_by("chart-technologies", "Top technologies", "Technology");
+const IMPACT_KINDS: Meta = incidents_by(
+    "chart-impact-kinds",
+    "Incidents per impact kind",
+    "Impact kind",
+);
+const NEAR_MISSES: Meta = incidents_by(
+    "chart-near-misses",
+    "Near misses and incidents that did harm",
+    "Near miss",
+);
+
+/// The bar chart of a taxonomy's largest terms and how many it shows; none
+/// for the category and the year, which the first two charts draw.
+fn term_chart(taxonomy: Taxonomy) -> Option<(&'static Meta, usize)> {
+    match taxonomy {
+        Taxonomy::Category | Taxonomy::Year => None,
+        Taxonomy::Company => Some((&COMPANIES, TOP_TERMS)),
+        Taxonomy::Tag => Some((&TAGS, TOP_TERMS)),
+        Taxonomy::Technology => Some((&TECHNOLOGIES, TOP_TERMS)),
+        Taxonomy::ImpactKind => Some((&IMPACT_KINDS, usize::MAX)),
+        Taxonomy::NearMiss => Some((&NEAR_MISSES, usize::MAX)),
+    }
+}
 
 /// A category's colour: stable for as long as the configuration lists it
 /// at the same place.
@@ -63,14 +76,14 @@ pub struct Stats {
     per_category: Vec<Bar>,
     durations: Vec<Spread>,
     advice: Vec<Bar>,
-    tags: Vec<Bar>,
-    companies: Vec<Bar>,
+    /// Each [`term_chart`] with its bars, in [`Taxonomy::ALL`]'s order.
+    terms: Vec<(&'static Meta, Vec<Bar>)>,
 }
 
 impl Stats {
     pub fn of(site: &Site) -> Stats {
         let categories: Vec<Series> = site
-            .categories
+            .terms(Taxonomy::Category)
             .iter()
             .enumerate()
             .map(|(c, term)| Series {
@@ -80,7 +93,7 @@ impl Stats {
             })
             .collect();
         let per_category = site
-            .categories
+            .terms(Taxonomy::Category)
             .iter()
             .zip(&categories)
             .map(|(term, series)| Bar {
@@ -107,8 +120,13 @@ impl Stats {
             categories,
             per_category,
             advice: top(by_citations, TOP_ADVICE),
-            tags: top(term_bars(site, Taxonomy::Tag), TOP_TAGS),
-            companies: top(term_bars(site, Taxonomy::Company), TOP_COMPANIES),
+            terms: Taxonomy::ALL
+                .into_iter()
+                .filter_map(|t| {
+                    let (meta, n) = term_chart(t)?;
+                    Some((meta, top(term_bars(site, t), n)))
+                })
+                .collect(),
         }
     }
 
@@ -129,11 +147,14 @@ impl Stats {
         if !self.durations.is_empty() {
             figures.push(charts::spread(&DURATIONS, &self.durations, root));
         }
-        for (meta, bars) in [
-            (&ADVICE, &self.advice),
-            (&TAGS, &self.tags),
-            (&COMPANIES, &self.companies),
-        ] {
+        // A taxonomy's chart of one bar (every incident did harm) compares
+        // nothing.
+        let terms = self
+            .terms
+            .iter()
+            .filter(|(_, bars)| bars.len() > 1)
+            .map(|(meta, bars)| (*meta, bars));
+        for (meta, bars) in std::iter::once((&ADVICE, &self.advice)).chain(terms) {
             if !bars.is_empty() {
                 figures.push(charts::bars(meta, bars, root));
             }
@@ -145,7 +166,11 @@ impl Stats {
 /// One column per year from the oldest to the newest, years without an
 /// incident included, so the axis keeps time.
 fn year_columns(site: &Site) -> Vec<Column> {
-    let by_year: HashMap<&str, &Term> = site.years.iter().map(|t| (t.slug.as_str(), t)).collect();
+    let by_year: HashMap<&str, &Term> = site
+        .terms(Taxonomy::Year)
+        .iter()
+        .map(|t| (t.slug.as_str(), t))
+        .collect();
     let (Some(newest), Some(oldest)) = (site.incidents.first(), site.incidents.last()) else {
         return Vec::new();
     };
@@ -153,7 +178,7 @@ fn year_columns(site: &Site) -> Vec<Column> {
         .map(|year| {
             let label = year.to_string();
             let term = by_year.get(label.as_str());
-            let mut values = vec![0; site.categories.len()];
+            let mut values = vec![0; site.terms(Taxonomy::Category).len()];
             for &i in term.map_or(&[][..], |t| &t.incidents) {
                 values[site.links[i].category] += 1;
             }
@@ -169,7 +194,7 @@ fn year_columns(site: &Site) -> Vec<Column> {
 /// Each category's incidents that give a duration, shortest first;
 /// categories without any are left out.
 fn duration_rows(site: &Site, categories: &[Series]) -> Vec<Spread> {
-    site.categories
+    site.terms(Taxonomy::Category)
         .iter()
         .zip(categories)
         .filter_map(|(term, series)| {

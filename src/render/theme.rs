@@ -64,6 +64,14 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/timeline.html"),
     ),
     (
+        "timeline_year.html",
+        include_str!("../../themes/default/templates/timeline_year.html"),
+    ),
+    (
+        "pager.html",
+        include_str!("../../themes/default/templates/pager.html"),
+    ),
+    (
         "chart.html",
         include_str!("../../themes/default/templates/chart.html"),
     ),

@@ -1,7 +1,8 @@
-//! `/timeline/`: every incident on one page, by year and month, newest
-//! first. The site's order already puts a month-only date after the days
-//! of its month and a year-only date after the months of its year, so the
-//! groups are runs of that order, found in one pass.
+//! The timeline: `/timeline/` lists the years, and each year has its
+//! pages (`timeline/<year>/`, then `page/2/`...) of incidents by month,
+//! newest first. The site's order already puts a month-only date after the
+//! days of its month and a year-only date after the months of its year, so
+//! the groups are runs of that order, found in one pass.
 
 use serde::Serialize;
 use tera::Value;
@@ -9,18 +10,20 @@ use tera::Value;
 use crate::content::date::PartialDate;
 use crate::render::context::Cards;
 use crate::render::stats::category_colour;
-use crate::site::Site;
+use crate::site::{Site, Taxonomy};
 use crate::text::cut_at_word;
+use crate::urls;
 
 /// How much of the root cause a timeline entry shows.
 const CAUSE_CHARS: usize = 160;
 
+/// A year as the timeline's index lists it.
 #[derive(Serialize)]
-pub struct Year {
-    pub year: i32,
-    /// The year's page.
+pub struct Year<'a> {
+    pub year: &'a str,
+    /// The year's timeline.
     pub url: String,
-    pub months: Vec<Month>,
+    pub count: usize,
 }
 
 /// The incidents of one month, or of a year whose month is unknown.
@@ -42,20 +45,24 @@ pub struct Entry {
     pub cause: String,
 }
 
-/// The incidents grouped by year, then month, in the site's order.
-pub fn years(site: &Site, cards: &Cards) -> Vec<Year> {
-    let mut years: Vec<Year> = Vec::new();
-    for (i, incident) in site.incidents.iter().enumerate() {
-        let date = incident.date;
-        if years.last().is_none_or(|y| y.year != date.year) {
-            years.push(Year {
-                year: date.year,
-                url: site.years[site.links[i].year].url.clone(),
-                months: Vec::new(),
-            });
-        }
-        let months = &mut years.last_mut().expect("pushed above").months;
-        let month = month_of(date);
+/// Every year with incidents, newest first.
+pub fn index(site: &Site) -> Vec<Year<'_>> {
+    site.terms(Taxonomy::Year)
+        .iter()
+        .map(|term| Year {
+            year: &term.name,
+            url: urls::timeline_year(&term.slug),
+            count: term.incidents.len(),
+        })
+        .collect()
+}
+
+/// The incidents `indices` (of one year, in the site's order) grouped by
+/// month.
+pub fn months(site: &Site, cards: &Cards, indices: &[usize]) -> Vec<Month> {
+    let mut months: Vec<Month> = Vec::new();
+    for &i in indices {
+        let month = month_of(site.incidents[i].date);
         if months.last().is_none_or(|m| m.datetime != month.datetime) {
             months.push(month);
         }
@@ -66,10 +73,10 @@ pub fn years(site: &Site, cards: &Cards) -> Vec<Year> {
             .push(Entry {
                 card: cards.get(site, i),
                 colour: category_colour(site.links[i].category),
-                cause: cut_at_word(&incident.root_cause, CAUSE_CHARS),
+                cause: cut_at_word(&site.incidents[i].root_cause, CAUSE_CHARS),
             });
     }
-    years
+    months
 }
 
 /// The (empty) group a date belongs in.

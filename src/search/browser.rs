@@ -7,7 +7,8 @@
 //! `fetch` does not, and over any static server. Under `search/index/`:
 //!
 //! - `meta.js`: the document count, the way back to the site root, the
-//!   shard keys, the stop words and the facets' value names;
+//!   shard keys, the stop words and each facet (every taxonomy) with its
+//!   value names;
 //! - `t/<key>.js`: the stems starting with `<key>` and, for each, the
 //!   documents holding it with their scores: the BM25 `castor search`
 //!   gives a one-word query, field weights included, so the page ranks as
@@ -20,8 +21,8 @@
 //!   needs, not what the whole site holds;
 //! - `d/<n>.js`: document `n` as a result shows it, with its text by
 //!   section for the excerpt around the best match;
-//! - `f/<n>.js`: each document's category, year, company and tags, in
-//!   chunks, for facet counts and filters;
+//! - `f/<n>.js`: each document's terms of every taxonomy, in chunks, for
+//!   facet counts and filters;
 //! - `v/<len>.js`: the words of `len` letters, give or take one, for a
 //!   query word the site does not hold (a typo).
 //!
@@ -55,8 +56,8 @@ const MAX_KEY_CHARS: usize = 4;
 /// files of [`TIER_DOCS`], best first.
 const FIRST_TIER: usize = 400;
 const TIER_DOCS: usize = 8_000;
-/// Documents per facet file.
-const FACET_CHUNK: usize = 2_500;
+/// Documents per facet file: under 100 KB with every taxonomy's terms.
+const FACET_CHUNK: usize = 2_000;
 /// Query words shorter than this are never taken for typos.
 pub const TYPO_MIN_CHARS: usize = 5;
 /// Scores are kept in one byte each, on a log scale: `ln(1 + score)` in
@@ -598,19 +599,20 @@ struct Meta<'a> {
     typo_min: usize,
     score_scale: f32,
     facet_chunk: usize,
-    /// The value names of each facet, by number in the facet files.
-    categories: Vec<&'a str>,
-    companies: Vec<&'a str>,
-    tags: Vec<&'a str>,
+    /// Every taxonomy, in the order of each row of the facet files.
+    facets: Vec<Facet<'a>>,
+}
+
+/// A taxonomy as the search page filters by it.
+#[derive(Serialize)]
+struct Facet<'a> {
+    /// The `search-<key>` select of the page.
+    key: &'static str,
+    /// The names of its terms, by number in the facet files.
+    values: Vec<&'a str>,
 }
 
 fn meta<'a>(site: &'a Site, keys: &'a [String]) -> Meta<'a> {
-    let names = |t: Taxonomy| {
-        site.terms(t)
-            .iter()
-            .map(|term| term.name.as_str())
-            .collect()
-    };
     Meta {
         version: VERSION,
         docs: site.incidents.len() + site.advice.len(),
@@ -620,28 +622,53 @@ fn meta<'a>(site: &'a Site, keys: &'a [String]) -> Meta<'a> {
         typo_min: TYPO_MIN_CHARS,
         score_scale: SCORE_SCALE,
         facet_chunk: FACET_CHUNK,
-        categories: names(Taxonomy::Category),
-        companies: names(Taxonomy::Company),
-        tags: names(Taxonomy::Tag),
+        facets: Taxonomy::ALL
+            .iter()
+            .map(|&t| Facet {
+                key: t.key(),
+                values: site
+                    .terms(t)
+                    .iter()
+                    .map(|term| term.name.as_str())
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
-/// Per document: `[category, year, company, [tags]]`, by number in the
-/// meta file's lists (-1 and 0 for an advice page, which has none).
+/// A document's terms of one taxonomy: a number for a taxonomy with one
+/// term per incident, a list for the others; -1 or none for an advice page.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Cell<'a> {
+    One(i64),
+    Many(&'a [usize]),
+}
+
+/// Per document, its [`Cell`] of each taxonomy, in [`Taxonomy::ALL`]'s
+/// order.
 fn facets(site: &Site) -> Vec<OutputFile> {
-    let rows: Vec<(i64, i32, i64, &[usize])> = site
-        .incidents
+    let rows: Vec<Vec<Cell>> = site
+        .links
         .iter()
-        .zip(&site.links)
-        .map(|(i, l)| {
-            (
-                l.category as i64,
-                i.date.year,
-                l.company as i64,
-                l.tags.as_slice(),
-            )
+        .map(|l| {
+            Taxonomy::ALL
+                .iter()
+                .map(|&t| match l.terms(t) {
+                    &[one] if t.is_single() => Cell::One(one as i64),
+                    many => Cell::Many(many),
+                })
+                .collect()
         })
-        .chain(site.advice.iter().map(|_| (-1, 0, -1, &[][..])))
+        .chain(site.advice.iter().map(|_| {
+            Taxonomy::ALL
+                .iter()
+                .map(|t| match t.is_single() {
+                    true => Cell::One(-1),
+                    false => Cell::Many(&[]),
+                })
+                .collect()
+        }))
         .collect();
     rows.chunks(FACET_CHUNK)
         .enumerate()

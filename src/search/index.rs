@@ -140,10 +140,11 @@ impl Source<'_> {
                     &i.category,
                     &i.root_cause,
                     &i.body.text,
+                    crate::site::near_miss_slug(i.near_miss),
                 ] {
                     part(text);
                 }
-                for list in [&i.tags, &i.lessons] {
+                for list in [&i.tags, &i.lessons, &i.technologies, &i.impact_kind] {
                     part(&list.len().to_string());
                     list.iter().for_each(|t| part(t));
                 }
@@ -298,6 +299,14 @@ fn incident_document(f: &Fields, incident: &Incident, url: &str) -> TantivyDocum
     );
     doc.add_text(f.category, &incident.category);
     add_tags(&mut doc, f, &incident.tags);
+    for technology in &incident.technologies {
+        doc.add_text(f.technologies, technology);
+        doc.add_text(f.technology_key, crate::slug::slugify(technology));
+    }
+    for kind in &incident.impact_kind {
+        doc.add_text(f.impact_kind, kind);
+    }
+    doc.add_text(f.near_miss, crate::site::near_miss_slug(incident.near_miss));
     doc.add_text(f.root_cause, &incident.root_cause);
     for lesson in &incident.lessons {
         doc.add_text(f.lessons, lesson);

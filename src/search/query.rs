@@ -38,6 +38,10 @@ pub struct Request {
     pub category: Option<String>,
     pub company: Option<String>,
     pub tag: Option<String>,
+    /// A technology's slug.
+    pub technology: Option<String>,
+    pub impact_kind: Option<String>,
+    pub near_miss: Option<bool>,
     pub since: Option<u64>,
     pub until: Option<u64>,
     pub kind: Option<Kind>,
@@ -59,6 +63,11 @@ pub struct Hit {
     pub year: Option<u64>,
     pub category: String,
     pub tags: Vec<String>,
+    /// As written in front matter; empty for advice.
+    pub technologies: Vec<String>,
+    pub impact_kind: Vec<String>,
+    /// `null` for advice.
+    pub near_miss: Option<bool>,
     pub root_cause: String,
     pub lessons: Vec<String>,
     /// The page's URL path relative to the site root, e.g. `incidents/<slug>/`.
@@ -386,6 +395,14 @@ fn filtered(query: Box<dyn Query>, f: &Fields, request: &Request) -> Box<dyn Que
             request.company.as_ref().map(|c| c.to_lowercase()),
         ),
         (f.tag_key, request.tag.clone()),
+        (f.technology_key, request.technology.clone()),
+        (f.impact_kind, request.impact_kind.clone()),
+        (
+            f.near_miss,
+            request
+                .near_miss
+                .map(|n| crate::site::near_miss_slug(n).to_string()),
+        ),
         (f.kind, request.kind.map(|k| k.as_str().to_string())),
     ];
     for (field, value) in exact {
@@ -518,6 +535,12 @@ fn hit(f: &Fields, score: f32, doc: &TantivyDocument, generators: &[SnippetGener
         year: doc.get_first(f.year).and_then(|v| v.as_u64()),
         category: text(f.category),
         tags: all(f.tags),
+        technologies: all(f.technologies),
+        impact_kind: all(f.impact_kind),
+        near_miss: doc
+            .get_first(f.near_miss)
+            .and_then(|v| v.as_str())
+            .map(|v| v == crate::site::near_miss_slug(true)),
         root_cause: text(f.root_cause),
         lessons: all(f.lessons),
         url: text(f.url),

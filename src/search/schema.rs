@@ -2,7 +2,8 @@
 //!
 //! Text fields go through the `en_stem` pipeline (lowercase, English
 //! stemmer; see [`super::stem`]), so "certificates" finds "certificate". Filter fields (kind,
-//! category, company, tags) are raw terms matched exactly; the year is a
+//! category, company, tags, technologies, impact kinds, near miss) are raw
+//! terms matched exactly; the year is a
 //! number, so `--since`/`--until` are range queries.
 
 use tantivy::schema::{
@@ -11,7 +12,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are filled changes, so an
 /// index written by another castor is rebuilt instead of misread.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 8;
 
 const TOKENIZER: &str = super::stem::NAME;
 
@@ -33,6 +34,14 @@ pub struct Fields {
     pub tags: Field,
     /// Each tag as a raw term for `--tag`.
     pub tag_key: Field,
+    /// Each technology as written in front matter.
+    pub technologies: Field,
+    /// Each technology's slug, its page's name, for `--technology`.
+    pub technology_key: Field,
+    /// Each impact kind as written in front matter, for `--impact-kind`.
+    pub impact_kind: Field,
+    /// `yes` or `no`, for `--near-miss`.
+    pub near_miss: Field,
     pub root_cause: Field,
     pub lessons: Field,
     pub body: Field,
@@ -84,6 +93,10 @@ pub fn build() -> (Schema, Fields) {
         category: b.add_text_field("category", STRING | STORED),
         tags: b.add_text_field("tags", text.clone()),
         tag_key: b.add_text_field("tag_key", STRING),
+        technologies: b.add_text_field("technologies", STORED),
+        technology_key: b.add_text_field("technology_key", STRING),
+        impact_kind: b.add_text_field("impact_kind", STRING | STORED),
+        near_miss: b.add_text_field("near_miss", STRING | STORED),
         root_cause: b.add_text_field("root_cause", text.clone()),
         lessons: b.add_text_field("lessons", text.clone()),
         body: b.add_text_field("body", text),
@@ -110,6 +123,10 @@ pub fn fields_of(schema: &Schema) -> Option<Fields> {
         category: f("category")?,
         tags: f("tags")?,
         tag_key: f("tag_key")?,
+        technologies: f("technologies")?,
+        technology_key: f("technology_key")?,
+        impact_kind: f("impact_kind")?,
+        near_miss: f("near_miss")?,
         root_cause: f("root_cause")?,
         lessons: f("lessons")?,
         body: f("body")?,

@@ -3,6 +3,7 @@
 //! check that every reference resolves. Pure: no I/O.
 
 mod related;
+mod taxonomy;
 
 use std::sync::Arc;
 
@@ -12,12 +13,14 @@ use crate::config::Config;
 use crate::content::{Advice, Content, Incident, InternalLink, Page, Section};
 use crate::diagnostic::Diagnostic;
 use crate::{slug, urls};
+use taxonomy::taxonomies;
+pub use taxonomy::{Taxonomy, near_miss_slug};
 
 /// How many related incidents an incident page shows.
 pub const MAX_RELATED: usize = 5;
 
-/// One term of a taxonomy (a category, a company, a year or a tag) and its
-/// incidents, newest first.
+/// One term of a taxonomy (a category, a company, a technology...) and
+/// its incidents, newest first.
 #[derive(Debug, Clone)]
 pub struct Term {
     pub slug: String,
@@ -41,42 +44,22 @@ pub struct Links {
     pub company: usize,
     pub year: usize,
     pub tags: Vec<usize>,
+    pub technologies: Vec<usize>,
+    pub impact_kinds: Vec<usize>,
+    pub near_miss: usize,
 }
 
-/// The kinds of taxonomy, each with its own list and term pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Taxonomy {
-    Category,
-    Company,
-    Year,
-    Tag,
-}
-
-impl Taxonomy {
-    pub const ALL: [Taxonomy; 4] = [
-        Taxonomy::Category,
-        Taxonomy::Company,
-        Taxonomy::Year,
-        Taxonomy::Tag,
-    ];
-
-    /// The URL directory of the taxonomy's pages.
-    pub fn dir(self) -> &'static str {
-        match self {
-            Taxonomy::Category => "categories",
-            Taxonomy::Company => "companies",
-            Taxonomy::Year => "years",
-            Taxonomy::Tag => "tags",
-        }
-    }
-
-    /// Singular and plural names for headings.
-    pub fn names(self) -> (&'static str, &'static str) {
-        match self {
-            Taxonomy::Category => ("Category", "Categories"),
-            Taxonomy::Company => ("Company", "Companies"),
-            Taxonomy::Year => ("Year", "Years"),
-            Taxonomy::Tag => ("Tag", "Tags"),
+impl Links {
+    /// The incident's terms of `taxonomy`, by index in [`Site::terms`].
+    pub fn terms(&self, taxonomy: Taxonomy) -> &[usize] {
+        match taxonomy {
+            Taxonomy::Category => std::slice::from_ref(&self.category),
+            Taxonomy::Company => std::slice::from_ref(&self.company),
+            Taxonomy::Year => std::slice::from_ref(&self.year),
+            Taxonomy::Tag => &self.tags,
+            Taxonomy::Technology => &self.technologies,
+            Taxonomy::ImpactKind => &self.impact_kinds,
+            Taxonomy::NearMiss => std::slice::from_ref(&self.near_miss),
         }
     }
 }
@@ -97,20 +80,14 @@ pub struct Site {
     pub page_urls: Vec<String>,
     /// For each advice page, the incidents citing it, newest first.
     pub cited_by: Vec<Vec<usize>>,
-    pub categories: Vec<Term>,
-    pub companies: Vec<Term>,
-    pub years: Vec<Term>,
-    pub tags: Vec<Term>,
+    /// Each taxonomy's terms, in [`Taxonomy::ALL`]'s order: read them
+    /// with [`Site::terms`].
+    terms: [Vec<Term>; Taxonomy::ALL.len()],
 }
 
 impl Site {
     pub fn terms(&self, taxonomy: Taxonomy) -> &[Term] {
-        match taxonomy {
-            Taxonomy::Category => &self.categories,
-            Taxonomy::Company => &self.companies,
-            Taxonomy::Year => &self.years,
-            Taxonomy::Tag => &self.tags,
-        }
+        &self.terms[taxonomy as usize]
     }
 }
 
@@ -122,6 +99,9 @@ const RESERVED_PAGE_SLUGS: &[&str] = &[
     "companies",
     "years",
     "tags",
+    "technologies",
+    "impact-kinds",
+    "near-misses",
     "search",
     "stats",
     "timeline",
@@ -145,8 +125,15 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     let mut diagnostics = check_page_slugs(&pages);
     diagnostics.extend(check_body_links(&slugs, &incidents, &advice, &pages));
     let (mut links, cited_by) = link_incidents(&slugs, &incidents, advice.len(), &mut diagnostics);
-    let [categories, companies, years, tags] = taxonomies(&config, &incidents, &mut links);
-    related::fill(&incidents, &mut links, &categories, &companies, &tags);
+    let terms = taxonomies(&config, &incidents, &mut links);
+    let of = |t: Taxonomy| &terms[t as usize];
+    related::fill(
+        &incidents,
+        &mut links,
+        of(Taxonomy::Category),
+        of(Taxonomy::Company),
+        of(Taxonomy::Tag),
+    );
     let incident_urls = incidents.iter().map(|i| urls::incident(&i.slug)).collect();
     let advice_urls = advice.iter().map(|a| urls::advice(&a.slug)).collect();
     let page_urls = pages.iter().map(|p| urls::page(&p.slug)).collect();
@@ -161,10 +148,7 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
             advice_urls,
             page_urls,
             cited_by,
-            categories,
-            companies,
-            years,
-            tags,
+            terms,
         },
         diagnostics,
     )
@@ -322,51 +306,6 @@ fn link_incidents(
     (links, cited_by)
 }
 
-/// The terms of every taxonomy, in [`Taxonomy::ALL`]'s order, each with
-/// its URL; records each incident's terms in `links`.
-fn taxonomies(config: &Config, incidents: &[Arc<Incident>], links: &mut [Links]) -> [Vec<Term>; 4] {
-    let categories = category_terms(config, incidents, links);
-    let mut companies = group_terms(
-        incidents,
-        links,
-        |i| slug_or(&i.company, "unknown"),
-        |i| i.company.clone(),
-        |l, t| l.company = t,
-    );
-    companies.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then_with(|| a.slug.cmp(&b.slug))
-    });
-    reindex(&companies, links, |l| &mut l.company);
-    // Incidents are newest first, so years come out newest first.
-    let years = group_terms(
-        incidents,
-        links,
-        |i| i.date.year.to_string(),
-        |i| i.date.year.to_string(),
-        |l, t| l.year = t,
-    );
-    let tags = tag_terms(incidents, links);
-    let mut all = [categories, companies, years, tags];
-    for (taxonomy, terms) in Taxonomy::ALL.iter().zip(&mut all) {
-        for term in terms {
-            term.url = urls::term(taxonomy.dir(), &term.slug);
-        }
-    }
-    all
-}
-
-fn slug_or(text: &str, fallback: &str) -> String {
-    let s = slug::slugify(text);
-    if s.is_empty() {
-        fallback.to_string()
-    } else {
-        s
-    }
-}
-
 /// Every slug of a section that has a file, built or not.
 fn known_slugs<'a>(
     index: &'a FxHashMap<&'a str, usize>,
@@ -459,102 +398,6 @@ impl Resolver<'_> {
     }
 }
 
-fn category_terms(config: &Config, incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
-    let mut terms: Vec<Term> = config
-        .categories
-        .iter()
-        .map(|(key, c)| Term {
-            slug: key.clone(),
-            url: String::new(),
-            name: c.name.clone(),
-            description: c.description.clone(),
-            incidents: Vec::new(),
-        })
-        .collect();
-    let index: FxHashMap<&str, usize> = config
-        .categories
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    for (i, incident) in incidents.iter().enumerate() {
-        // Content validation guarantees the key exists.
-        if let Some(&t) = index.get(incident.category.as_str()) {
-            terms[t].incidents.push(i);
-            links[i].category = t;
-        }
-    }
-    terms
-}
-
-/// Groups incidents by a key, in order of first appearance (newest first).
-fn group_terms(
-    incidents: &[Arc<Incident>],
-    links: &mut [Links],
-    key: impl Fn(&Incident) -> String,
-    name: impl Fn(&Incident) -> String,
-    set: impl Fn(&mut Links, usize),
-) -> Vec<Term> {
-    let mut terms: Vec<Term> = Vec::new();
-    let mut index: FxHashMap<String, usize> = FxHashMap::default();
-    for (i, incident) in incidents.iter().enumerate() {
-        let k = key(incident);
-        let t = *index.entry(k.clone()).or_insert_with(|| {
-            terms.push(Term {
-                slug: k,
-                url: String::new(),
-                name: name(incident),
-                description: String::new(),
-                incidents: Vec::new(),
-            });
-            terms.len() - 1
-        });
-        terms[t].incidents.push(i);
-        set(&mut links[i], t);
-    }
-    terms
-}
-
-fn tag_terms(incidents: &[Arc<Incident>], links: &mut [Links]) -> Vec<Term> {
-    // Hashed, then sorted once: a site has far fewer tags than tag uses.
-    let mut by_tag: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (i, incident) in incidents.iter().enumerate() {
-        for tag in &incident.tags {
-            let list = by_tag.entry(tag).or_default();
-            if list.last() != Some(&i) {
-                list.push(i);
-            }
-        }
-    }
-    let mut by_tag: Vec<(&str, Vec<usize>)> = by_tag.into_iter().collect();
-    by_tag.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let terms: Vec<Term> = by_tag
-        .into_iter()
-        .map(|(tag, incidents)| Term {
-            slug: tag.to_string(),
-            url: String::new(),
-            name: tag.to_string(),
-            description: String::new(),
-            incidents,
-        })
-        .collect();
-    for (t, term) in terms.iter().enumerate() {
-        for &i in &term.incidents {
-            links[i].tags.push(t);
-        }
-    }
-    terms
-}
-
-/// Points links at terms again after the term list was reordered.
-fn reindex(terms: &[Term], links: &mut [Links], field: impl Fn(&mut Links) -> &mut usize) {
-    for (t, term) in terms.iter().enumerate() {
-        for &i in &term.incidents {
-            *field(&mut links[i]) = t;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,6 +434,13 @@ mod tests {
             (Some(0), Some(2))
         );
         assert_eq!((site.links[2].newer, site.links[2].older), (Some(1), None));
+    }
+
+    #[test]
+    fn each_taxonomy_is_at_its_place_in_the_list() {
+        for (at, taxonomy) in Taxonomy::ALL.into_iter().enumerate() {
+            assert_eq!(taxonomy as usize, at, "{taxonomy:?}");
+        }
     }
 
     #[test]

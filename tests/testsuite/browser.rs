@@ -257,17 +257,40 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
     });
 }
 
+/// A fixture site built and served, with chromedriver and a runtime to
+/// drive it.
+struct ServedFixture {
+    /// Kept for its directory.
+    _site: Fixture,
+    server: FileServer,
+    driver: Driver,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn serve_fixture(name: &str) -> ServedFixture {
+    let site = Fixture::new(name);
+    castor_in(site.root(), &["build"]).success();
+    ServedFixture {
+        server: FileServer::start(site.root().join("public")),
+        _site: site,
+        driver: start_driver(),
+        runtime: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    }
+}
+
 #[test]
 #[ignore = "needs chromium and chromedriver; run by .ci/run"]
 fn the_header_box_suggests_as_the_reader_types() {
-    let site = Fixture::new("search");
-    castor_in(site.root(), &["build"]).success();
-    let server = FileServer::start(site.root().join("public"));
-    let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // `_site` keeps the built site's directory until the test ends.
+    let ServedFixture {
+        _site,
+        server,
+        driver,
+        runtime,
+    } = serve_fixture("search");
     runtime.block_on(async {
         let client = connect(&driver).await;
         // "/" on any page focuses the header box.
@@ -337,6 +360,95 @@ fn the_header_box_suggests_as_the_reader_types() {
             .expect("no results for markup");
         let images = client.find_all(Locator::Css("main img")).await.unwrap();
         assert!(images.is_empty());
+        client.close().await.unwrap();
+    });
+}
+
+#[test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run"]
+fn the_search_page_filters_by_every_taxonomy() {
+    // `_site` keeps the built site's directory until the test ends.
+    let ServedFixture {
+        _site,
+        server,
+        driver,
+        runtime,
+    } = serve_fixture("basic");
+    runtime.block_on(async {
+        let client = connect(&driver).await;
+        // Every incident of the fixture has a summary.
+        client.goto(&server.url("search/?q=summary")).await.unwrap();
+        results(&client).await;
+        // The filters count once the reader opens them.
+        client
+            .find(Locator::Css("#search-filters summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#search-category option:nth-child(2)"))
+            .await
+            .expect("the categories counted");
+        for taxonomy in castor::site::Taxonomy::ALL {
+            let css = format!("#search-{} option", taxonomy.key());
+            let options = client.find_all(Locator::Css(&css)).await.unwrap();
+            assert!(options.len() > 1, "{css}: no value counted");
+        }
+        // Each filter leaves the incidents of its value alone.
+        for (key, label, title) in [
+            (
+                "technology",
+                "PostgreSQL (1)",
+                "Globex deletes its primary database",
+            ),
+            ("near_miss", "yes (1)", "Evil Corp"),
+            (
+                "impact_kind",
+                "Full outage (2)",
+                "Acme withdraws its BGP routes",
+            ),
+        ] {
+            let select = format!("#search-{key}");
+            let option = format!("//select[@id='search-{key}']/option[. = '{label}']");
+            client
+                .find(Locator::XPath(&option))
+                .await
+                .unwrap_or_else(|_| panic!("{select} lacks {label}"))
+                .click()
+                .await
+                .unwrap();
+            // The results' records load after the filter changes.
+            let want: usize = label[label.len() - 2..label.len() - 1].parse().unwrap();
+            let mut shown = 0;
+            for _ in 0..50 {
+                shown = client
+                    .find_all(Locator::Css("#search-results li h2"))
+                    .await
+                    .unwrap()
+                    .len();
+                if shown == want {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(shown, want, "{select} = {label}");
+            let text = text_of(&client, Locator::Id("search-results")).await;
+            assert!(text.contains(title), "{select} = {label}: {text}");
+            // Back to every value, for the next filter.
+            client
+                .find(Locator::XPath(&format!(
+                    "//select[@id='search-{key}']/option[1]"
+                )))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
         client.close().await.unwrap();
     });
 }

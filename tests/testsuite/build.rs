@@ -380,7 +380,7 @@ fn the_parse_cache_never_changes_what_is_built() {
 }
 
 #[test]
-fn every_category_company_and_tag_has_its_own_feed() {
+fn every_category_company_tag_and_technology_has_its_own_feed() {
     let site = built();
     for (dir, name, want) in [
         ("tags/bgp", "bgp", vec!["Acme withdraws its BGP routes"]),
@@ -390,6 +390,16 @@ fn every_category_company_and_tag_has_its_own_feed() {
             vec!["Acme withdraws its BGP routes"],
         ),
         ("companies/globex", "Globex", vec!["Globex"]),
+        (
+            "technologies/postgresql",
+            "PostgreSQL",
+            vec!["Globex deletes its primary database"],
+        ),
+        (
+            "impact-kinds/full-outage",
+            "Full outage",
+            vec!["Acme withdraws its BGP routes", "Globex deletes"],
+        ),
     ] {
         let text = site.read(&format!("public/{dir}/feed.xml"));
         let feed = roxmltree::Document::parse(&text).expect("valid XML");
@@ -433,7 +443,7 @@ fn every_category_company_and_tag_has_its_own_feed() {
         let page = site.read(&format!("public/{dir}/index.html"));
         assert!(
             page.contains(r#"<link rel="alternate" type="application/atom+xml""#)
-                && page.contains(r#"href="feed.xml""#),
+                && page.contains(&format!(r#"href="../../{dir}/feed.xml""#)),
             "{dir}"
         );
     }

@@ -413,70 +413,79 @@ fn the_home_page_shows_two_charts_and_links_to_the_rest() {
 #[test]
 fn the_timeline_groups_incidents_by_month_newest_first() {
     let site = built();
-    let html = site.read("public/timeline/index.html");
-    let main = &html[html.find("<main").unwrap()..html.find("</main>").unwrap() + 7];
-    let doc = Document::parse(main).expect("the timeline is well-formed");
-    // Headings and entries in document order.
-    let outline: Vec<String> = doc
-        .descendants()
-        .filter_map(|n| match n.tag_name().name() {
-            "h2" => Some(format!("year {}", text_of(n))),
-            "h3" => {
-                let time = n.children().find(|c| c.has_tag_name("time"));
-                Some(format!(
-                    "month {} [{}]",
-                    text_of(n),
-                    time.and_then(|t| t.attribute("datetime")).unwrap_or("-"),
-                ))
+    let main = |page: &str| {
+        let html = site.read(&format!("public/{page}index.html"));
+        html[html.find("<main").unwrap()..html.find("</main>").unwrap() + 7].to_string()
+    };
+    // The index lists the years, newest first; each year's page, its
+    // months and entries in document order.
+    let index = main("timeline/");
+    let years = regex::Regex::new(r#"<a href="../(timeline/\d+/)">(\d+)</a>"#).unwrap();
+    let mut outline: Vec<String> = Vec::new();
+    for year in years.captures_iter(&index) {
+        outline.push(format!("year {}", &year[2]));
+        let page = main(&year[1]);
+        let doc = Document::parse(&page).expect("the timeline is well-formed");
+        outline.extend(doc.descendants().filter_map(|n| {
+            match n.tag_name().name() {
+                "h2" => {
+                    let time = n.children().find(|c| c.has_tag_name("time"));
+                    Some(format!(
+                        "month {} [{}]",
+                        text_of(n),
+                        time.and_then(|t| t.attribute("datetime")).unwrap_or("-"),
+                    ))
+                }
+                "li" if n
+                    .parent()
+                    .is_some_and(|p| p.attribute("class") == Some("timeline")) =>
+                {
+                    let time = n.descendants().find(|d| d.has_tag_name("time")).unwrap();
+                    let meta = text_of(n.first_element_child().unwrap());
+                    let link = n
+                        .descendants()
+                        .find(|d| {
+                            d.has_tag_name("a")
+                                && d.parent().unwrap().attribute("class") == Some("title")
+                        })
+                        .unwrap();
+                    Some(format!(
+                        "  {} <{}> {} | {}",
+                        link.attribute("href").unwrap(),
+                        time.attribute("datetime").unwrap(),
+                        n.attribute("class").unwrap(),
+                        meta,
+                    ))
+                }
+                _ => None,
             }
-            "li" if n
-                .parent()
-                .is_some_and(|p| p.attribute("class") == Some("timeline")) =>
-            {
-                let time = n.descendants().find(|d| d.has_tag_name("time")).unwrap();
-                let meta = text_of(n.first_element_child().unwrap());
-                let link = n
-                    .descendants()
-                    .find(|d| {
-                        d.has_tag_name("a")
-                            && d.parent().unwrap().attribute("class") == Some("title")
-                    })
-                    .unwrap();
-                Some(format!(
-                    "  {} <{}> {} | {}",
-                    link.attribute("href").unwrap(),
-                    time.attribute("datetime").unwrap(),
-                    n.attribute("class").unwrap(),
-                    meta,
-                ))
-            }
-            _ => None,
-        })
-        .collect();
+        }));
+    }
     assert_eq!(
         outline,
         [
             "year 2022",
             "month March 2022 [2022-03]",
-            "  ../incidents/2022-03-15-acme-dns/ <2022-03-15> cat-1 | 15 March 2022 · Acme · Network",
-            "  ../incidents/2022-03-acme-replica/ <2022-03> cat-0 | March 2022 (day unknown) · Acme · Database",
+            "  ../../incidents/2022-03-15-acme-dns/ <2022-03-15> cat-1 | 15 March 2022 · Acme · Network",
+            "  ../../incidents/2022-03-acme-replica/ <2022-03> cat-0 | March 2022 (day unknown) · Acme · Database",
             "month January 2022 [2022-01]",
-            "  ../incidents/2022-01-10-tom-and-jerry-leak/ <2022-01-10> cat-2 | 10 January 2022 · Tom & Jerry <Inc> · Security",
+            "  ../../incidents/2022-01-10-tom-and-jerry-leak/ <2022-01-10> cat-2 | 10 January 2022 · Tom & Jerry <Inc> · Security",
             "month 2022 (month unknown) [-]",
-            "  ../incidents/2022-globex-routes/ <2022> cat-1 | 2022 · Globex · Network",
+            "  ../../incidents/2022-globex-routes/ <2022> cat-1 | 2022 · Globex · Network",
             "year 2020",
             "month July 2020 [2020-07]",
-            "  ../incidents/2020-07-04-globex-restore/ <2020-07-04> cat-0 | 4 July 2020 · Globex · Database",
+            "  ../../incidents/2020-07-04-globex-restore/ <2020-07-04> cat-0 | 4 July 2020 · Globex · Database",
             "year 2019",
             "month 2019 (month unknown) [-]",
-            "  ../incidents/2019-initech-fiber/ <2019> cat-1 | 2019 · Initech · Network",
+            "  ../../incidents/2019-initech-fiber/ <2019> cat-1 | 2019 · Initech · Network",
         ]
     );
-    // The root cause, cut at a word.
-    assert!(html.contains(
+    // The root cause, cut at a word; every year's page links the others.
+    let page = main("timeline/2022/");
+    assert!(page.contains(
         "<p class=\"cause\">A debug page printed the session keys of every visitor, and search engines indexed it for three days before anyone noticed the pages among the results of a…</p>"
     ));
-    assert!(html.contains(r##"<li><a href="#y2019">2019</a></li>"##));
+    assert!(page.contains(r#"<li><a href="../../timeline/2019/">2019</a></li>"#));
 }
 
 #[test]

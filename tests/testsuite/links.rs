@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::helpers::{html_files, links_in};
 
 /// The file a relative link from `page` points at, and its fragment.
-fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
+pub(crate) fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
     let (path, fragment) = match link.split_once('#') {
         Some((p, f)) => (p, Some(f.to_string())),
         None => (link, None),
@@ -36,7 +36,7 @@ fn resolve(page: &Path, link: &str) -> (PathBuf, Option<String>) {
 /// Checks every internal link of the site in `out`; with `names_files`,
 /// also that none ends in a directory, which `file://` would show as a
 /// listing.
-fn check_site(out: &Path, names_files: bool) -> usize {
+pub(crate) fn check_site(out: &Path, names_files: bool) -> usize {
     let mut checked = 0;
     for page in html_files(out) {
         if page == Path::new("404.html") {

@@ -389,7 +389,7 @@
 
   Engine.prototype.record = function (doc) { return this.load("d/" + doc); };
 
-  // Each document's [category, year, company, tags], loaded by chunk.
+  // Each document's terms of every facet, loaded by chunk.
   Engine.prototype.facets = function (docs) {
     var self = this;
     var chunks = {};
@@ -488,9 +488,10 @@
     var list = document.getElementById("search-results");
     var more = document.getElementById("search-more");
     var panel = document.getElementById("search-filters");
-    var filters = ["category", "year", "company", "tag"].map(function (name) {
-      return { name: name, select: document.getElementById("search-" + name) };
-    });
+    // One filter per facet of the index that the page has a select for.
+    var filters = engine.meta.facets.map(function (facet, i) {
+      return { facet: facet, column: i, select: document.getElementById("search-" + facet.key) };
+    }).filter(function (f) { return f.select; });
     var state = null;
     var generation = 0;
 
@@ -541,30 +542,32 @@
     function filter(hits, row) {
       return hits.filter(function (h) {
         var r = row(h.doc);
-        return filters.every(function (f, i) {
+        return filters.every(function (f) {
           var want = f.select.value;
-          if (want === "") return true;
-          var value = i === 3 ? r[3] : [r[i]];
-          return value.map(String).indexOf(want) >= 0;
+          return want === "" || termsOf(r, f).map(String).indexOf(want) >= 0;
         });
       });
     }
 
-    // Each filter's values with their number of results for the query.
+    // A document's terms of a filter's facet: one number, or a list.
+    function termsOf(row, f) {
+      return [].concat(row[f.column]).filter(function (v) { return v !== -1; });
+    }
+
+    // Each filter's values with their number of results for the query,
+    // most results first, then in the facet's own order.
     function counts(hits, row) {
-      filters.forEach(function (f, i) {
+      filters.forEach(function (f) {
         var tally = {};
         hits.forEach(function (h) {
-          var r = row(h.doc);
-          (i === 3 ? r[3] : [r[i]]).forEach(function (v) { if (v !== -1 && v !== 0) tally[v] = (tally[v] || 0) + 1; });
+          termsOf(row(h.doc), f).forEach(function (v) { tally[v] = (tally[v] || 0) + 1; });
         });
         var keep = f.select.value;
+        var any = f.select.options[0];
         f.select.textContent = "";
-        f.select.appendChild(new Option("Any " + f.name, ""));
-        Object.keys(tally).sort(function (a, b) { return tally[b] - tally[a] || (i === 1 ? b - a : a - b); }).forEach(function (v) {
-          var names = [engine.meta.categories, null, engine.meta.companies, engine.meta.tags][i];
-          var label = names ? names[v] : v;
-          f.select.appendChild(new Option(label + " (" + tally[v] + ")", v));
+        f.select.appendChild(any);
+        Object.keys(tally).sort(function (a, b) { return tally[b] - tally[a] || a - b; }).forEach(function (v) {
+          f.select.appendChild(new Option(f.facet.values[v] + " (" + tally[v] + ")", v));
         });
         f.select.value = keep;
       });
