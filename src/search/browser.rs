@@ -31,6 +31,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -229,7 +230,9 @@ struct Analysis {
 /// What one document holds: per field, each stem's count and the field's
 /// length in tokens; and its distinct words.
 struct Counted<'a> {
-    fields: Vec<(FxHashMap<String, u32>, u32)>,
+    /// Stems shared with the stemmer's cache: a document's are mostly
+    /// words every other document has.
+    fields: Vec<(FxHashMap<Arc<str>, u32>, u32)>,
     /// Borrowed from the text where the text has them lowercase already.
     words: Vec<Cow<'a, str>>,
 }
@@ -252,7 +255,7 @@ impl Analysis {
                 let mut df: FxHashMap<&str, u32> = FxHashMap::default();
                 for doc in &counted {
                     for stem in doc.fields[f].0.keys() {
-                        *df.entry(stem.as_str()).or_default() += 1;
+                        *df.entry(stem.as_ref()).or_default() += 1;
                     }
                 }
                 df
@@ -271,10 +274,10 @@ impl Analysis {
                 for (f, (stems, len)) in doc.fields.iter().enumerate() {
                     let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
                     for (stem, &tf) in stems {
-                        let df = df[f][stem.as_str()] as f32;
+                        let df = df[f][stem.as_ref()] as f32;
                         let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
                         let tf = tf as f32;
-                        *scores.entry(stem.as_str()).or_default() +=
+                        *scores.entry(stem.as_ref()).or_default() +=
                             FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
                     }
                 }
@@ -333,22 +336,12 @@ fn count<'a>(doc: &'a Document) -> Counted<'a> {
             // Each word once, then its stem: a body repeats its words.
             let mut tf: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
             stem::each_word(text, |word| *tf.entry(word).or_default() += 1);
-            let mut stems: FxHashMap<String, u32> = FxHashMap::default();
+            let mut stems: FxHashMap<Arc<str>, u32> = FxHashMap::default();
             let mut len = 0;
             for (word, n) in tf {
-                let indexed = stem::with_stem(&word, |stem| {
-                    if stem.is_empty() {
-                        return false;
-                    }
-                    match stems.get_mut(stem) {
-                        Some(tf) => *tf += n,
-                        None => {
-                            stems.insert(stem.to_string(), n);
-                        }
-                    }
-                    true
-                });
-                if indexed {
+                let stem = stem::shared_stem(&word);
+                if !stem.is_empty() {
+                    *stems.entry(stem).or_default() += n;
                     len += n;
                     words.insert(word);
                 }
@@ -366,12 +359,12 @@ fn count<'a>(doc: &'a Document) -> Counted<'a> {
 /// two of its words joined ("datacenter", "postmortem"), by its first
 /// half: `first -> [(second, stem of the whole)]`. Halves of three letters
 /// or more, so "a" + "cross" is not one.
-fn compounds(counted: &[Counted]) -> FxHashMap<String, Vec<(String, String)>> {
+fn compounds(counted: &[Counted]) -> FxHashMap<String, Vec<(String, Arc<str>)>> {
     let words: FxHashSet<&str> = counted
         .iter()
         .flat_map(|doc| doc.words.iter().map(AsRef::as_ref))
         .collect();
-    let mut found: FxHashMap<String, Vec<(String, String)>> = FxHashMap::default();
+    let mut found: FxHashMap<String, Vec<(String, Arc<str>)>> = FxHashMap::default();
     for &word in &words {
         for (at, _) in word.char_indices().skip(COMPOUND_HALF) {
             let (first, second) = word.split_at(at);
@@ -379,7 +372,7 @@ fn compounds(counted: &[Counted]) -> FxHashMap<String, Vec<(String, String)>> {
                 && words.contains(first)
                 && words.contains(second)
             {
-                let stem = stem::with_stem(word, str::to_string);
+                let stem = stem::shared_stem(word);
                 found
                     .entry(first.to_string())
                     .or_default()
@@ -400,11 +393,11 @@ const COMPOUND_HALF: usize = 3;
 fn count_compounds(
     counted: &mut Counted,
     doc: &Document,
-    compounds: &FxHashMap<String, Vec<(String, String)>>,
+    compounds: &FxHashMap<String, Vec<(String, Arc<str>)>>,
 ) {
     // Most documents hold no compound's two halves: no need to read them again.
     let words: FxHashSet<&str> = counted.words.iter().map(AsRef::as_ref).collect();
-    let halves = |(first, seconds): (&String, &Vec<(String, String)>)| {
+    let halves = |(first, seconds): (&String, &Vec<(String, Arc<str>)>)| {
         words.contains(first.as_str()) && seconds.iter().any(|(s, _)| words.contains(s.as_str()))
     };
     if !compounds.iter().any(halves) {

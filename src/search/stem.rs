@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tantivy::Index;
@@ -81,25 +82,30 @@ pub fn each_word<'a>(text: &'a str, mut each: impl FnMut(Cow<'a, str>)) {
 /// Calls `f` with the stem of a word from [`each_word`], as the index
 /// holds it: empty for a stop word, which is not indexed.
 pub fn with_stem<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
-    // Most words are known: answered from the cache, nothing copied.
-    let mut f = Some(f);
-    let known = STEMS.with_borrow(|stems| {
-        let stem = stems.get(word)?;
-        f.take().map(|f| f(stem))
-    });
-    if let Some(answer) = known {
-        return answer;
+    f(&shared_stem(word))
+}
+
+/// The stem of a word from [`each_word`], as [`with_stem`] gives it, to
+/// keep: most words are known, and then the stem is shared, not copied.
+pub fn shared_stem(word: &str) -> Arc<str> {
+    cached(word, || {
+        STEMMER.with_borrow_mut(|stemmer| stem_with(stemmer, word))
+    })
+}
+
+/// The stem of `word` from the thread's cache, or else `stem()`'s,
+/// remembered.
+fn cached(word: &str, stem: impl FnOnce() -> String) -> Arc<str> {
+    if let Some(known) = STEMS.with_borrow(|stems| stems.get(word).cloned()) {
+        return known;
     }
-    let stem = STEMMER.with_borrow_mut(|stemmer| stem_with(stemmer, word));
+    let stem: Arc<str> = stem().into();
     STEMS.with_borrow_mut(|stems| {
         if stems.len() < CACHE_LIMIT {
             stems.insert(word.to_string(), stem.clone());
         }
     });
-    match f.take() {
-        Some(f) => f(&stem),
-        None => unreachable!("`f` is taken only when the word was known"),
-    }
+    stem
 }
 
 fn stem_with(stemmer: &mut TextAnalyzer, word: &str) -> String {
@@ -130,10 +136,10 @@ thread_local! {
     /// clones an analyzer for each field of each segment, and for each
     /// snippet of a search, and each clone would stem the same words
     /// again. A stop word's stem is empty: the stream skips it.
-    static STEMS: RefCell<FxHashMap<String, String>> = RefCell::new(
+    static STEMS: RefCell<FxHashMap<String, Arc<str>>> = RefCell::new(
         super::browser::STOP_WORDS
             .iter()
-            .map(|w| (w.to_string(), String::new()))
+            .map(|w| (w.to_string(), Arc::from("")))
             .collect(),
     );
 }
@@ -168,23 +174,12 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
                 return false;
             }
             let token = self.tail.token_mut();
-            let known = STEMS.with_borrow(|stems| {
-                let stem = stems.get(&token.text)?;
-                token.text.clone_from(stem);
-                Some(!stem.is_empty())
-            });
-            match known {
-                Some(true) => return true,
-                Some(false) => continue,
-                None => {}
+            let stem = cached(&token.text, || stem_with(self.stemmer, &token.text));
+            if stem.is_empty() {
+                continue;
             }
-            let stem = stem_with(self.stemmer, &token.text);
-            STEMS.with_borrow_mut(|stems| {
-                if stems.len() < CACHE_LIMIT {
-                    stems.insert(token.text.clone(), stem.clone());
-                }
-            });
-            token.text = stem;
+            token.text.clear();
+            token.text.push_str(&stem);
             return true;
         }
     }
