@@ -448,6 +448,8 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         Page::Incidents(n) => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
             shared.insert_page(&mut ctx, urls::INCIDENTS, &all, n, depth)?;
+            // The same page of the other view, cards or table.
+            ctx.insert("table_url", &urls::page_of(urls::INCIDENT_TABLE, n));
             "incidents.html"
         }
         Page::IncidentTable(n) => {
@@ -458,6 +460,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("pager", &pager);
             ctx.insert("page_size", &size);
             ctx.insert("data_url", urls::TABLE_DATA);
+            ctx.insert("cards_url", &urls::page_of(urls::INCIDENTS, n));
             "incident_table.html"
         }
         Page::Advice(a, n) => {

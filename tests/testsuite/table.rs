@@ -7,7 +7,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{connect_with, start_driver};
-use crate::helpers::{FileServer, Knowledge, castor_in};
+use crate::helpers::{FileServer, Knowledge, castor_in, use_file_links};
 use crate::insight_browser::save;
 use crate::layout::set_viewport;
 use crate::pagination::paged;
@@ -185,6 +185,16 @@ fn the_table_sorts_and_filters_every_incident_over_http_and_from_disk() {
                 .unwrap();
             assert_eq!(page, "Page 1 of 3", "{start}");
         }
+        // Built to be read from disk, the script's links name their file.
+        use_file_links(fixture.root());
+        castor_in(fixture.root(), &["build"]).success();
+        let start = format!("file://{}/incidents/table/index.html", public.display());
+        client.goto(&start).await.unwrap();
+        open_filters(&client).await;
+        filter(&client, "technology", "PostgreSQL").await;
+        titles_when(&client, "1 incident matches").await;
+        let link = &shown(&client).await[0].1;
+        assert_eq!(link, &format!("../../{}index.html", site.incident_urls[7]));
         client.close().await.unwrap();
     });
 }
