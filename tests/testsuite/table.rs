@@ -251,6 +251,22 @@ fn the_lists_are_photographed_for_review() {
         filter(&client, "category", "Network").await;
         titles_when(&client, "match").await;
         save("table-network", &client.screenshot().await.unwrap());
+        // On a phone the table scrolls sideways, the page does not.
+        set_viewport(&client, 390, 844).await;
+        let wide = client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            wide,
+            serde_json::Value::Bool(false),
+            "the page scrolls sideways"
+        );
+        save("table-phone", &client.screenshot().await.unwrap());
+        set_viewport(&client, 1280, 800).await;
 
         client.goto(&server.url("incidents/page/2/")).await.unwrap();
         save("incidents-page-2", &client.screenshot().await.unwrap());
