@@ -282,7 +282,7 @@ fn render_site(
             Renderer::new(
                 Arc::clone(site),
                 Arc::new(theme),
-                vec![export_file(), browser],
+                vec![export_file(), table_data(), browser],
             )
             .each(&|file| writer.offer(file))
         });
@@ -329,13 +329,20 @@ pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Failure> {
     Ok(diagnostics)
 }
 
-/// What the renderer makes beside the pages: the export and the browser
-/// search index. (`build` makes the index itself, to keep its words.)
+/// What the renderer makes beside the pages: the export, the table's
+/// data and the browser search index. (`build` makes the index itself,
+/// to keep its words.)
 pub fn extras() -> Vec<Extra<'static>> {
     vec![
         export_file(),
+        table_data(),
         Extra::new(search::browser::DIR, search::browser::files),
     ]
+}
+
+/// The rows of `/incidents/table/`, for sorting and filtering in the page.
+fn table_data() -> Extra<'static> {
+    Extra::new(crate::urls::TABLE_DATA, render::table::files)
 }
 
 /// `/incidents.json`, the document `castor export` prints.

@@ -14,6 +14,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 pub const INCIDENTS: &str = "incidents/";
+/// Every incident again, as a compact table: another view of the same
+/// list, so under its address, paginated the same way.
+pub const INCIDENT_TABLE: &str = "incidents/table/";
+/// The rows of the table as data, for sorting and filtering in the page.
+pub const TABLE_DATA: &str = "incidents/table/data/";
 pub const ADVICE: &str = "advice/";
 pub const SEARCH: &str = "search/";
 pub const STATS: &str = "stats/";

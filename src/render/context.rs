@@ -35,6 +35,8 @@ struct Card<'a> {
     year_url: String,
     category: Link<'a>,
     category_key: &'a str,
+    /// `2d 3h`, when known.
+    duration: Option<String>,
     summary: &'a str,
     root_cause: &'a str,
     tags: Vec<Link<'a>>,
@@ -119,6 +121,7 @@ fn card(site: &Site, i: usize) -> Value {
         year_url: term_link(site, Taxonomy::Year, links.year).url,
         category: term_link(site, Taxonomy::Category, links.category),
         category_key: &incident.category,
+        duration: incident.duration.map(format_duration),
         summary: &incident.summary,
         root_cause: &incident.root_cause,
         tags: term_links(site, Taxonomy::Tag, links),

@@ -9,6 +9,7 @@ mod context;
 mod page;
 mod pager;
 mod stats;
+pub mod table;
 pub mod theme;
 mod timeline;
 
@@ -447,7 +448,20 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         Page::Incidents(n) => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
             shared.insert_page(&mut ctx, urls::INCIDENTS, &all, n, depth)?;
+            // The same page of the other view, cards or table.
+            ctx.insert("table_url", &urls::page_of(urls::INCIDENT_TABLE, n));
             "incidents.html"
+        }
+        Page::IncidentTable(n) => {
+            let size = page_size(site);
+            let pager = Pager::new(urls::INCIDENT_TABLE, site.incidents.len(), size, n);
+            let all: Vec<usize> = (0..site.incidents.len()).collect();
+            ctx.insert_value("incidents", shared.card_values(pager.slice(&all)));
+            ctx.insert("pager", &pager);
+            ctx.insert("page_size", &size);
+            ctx.insert("data_url", urls::TABLE_DATA);
+            ctx.insert("cards_url", &urls::page_of(urls::INCIDENTS, n));
+            "incident_table.html"
         }
         Page::Advice(a, n) => {
             let advice = &site.advice[a];

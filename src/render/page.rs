@@ -12,6 +12,8 @@ pub(super) enum Page {
     Incident(usize),
     /// A page of every incident.
     Incidents(usize),
+    /// A page of every incident, as a table.
+    IncidentTable(usize),
     /// An advice page, then the pages of the incidents citing it.
     Advice(usize, usize),
     AdviceList,
@@ -42,6 +44,7 @@ impl Page {
             Page::Home => String::new(),
             Page::Incident(i) => site.incident_urls[i].clone(),
             Page::Incidents(n) => urls::page_of(urls::INCIDENTS, n),
+            Page::IncidentTable(n) => urls::page_of(urls::INCIDENT_TABLE, n),
             Page::Advice(a, n) => urls::page_of(&site.advice_urls[a], n),
             Page::AdviceList => urls::ADVICE.into(),
             Page::Plain(p) => site.page_urls[p].clone(),
@@ -108,6 +111,7 @@ pub(super) fn pages(site: &Site) -> Vec<Page> {
         Page::Sitemap,
     ];
     pages.extend(list_pages(site.incidents.len(), size, Page::Incidents));
+    pages.extend(list_pages(site.incidents.len(), size, Page::IncidentTable));
     pages.extend((0..site.incidents.len()).map(Page::Incident));
     for (a, cited_by) in site.cited_by.iter().enumerate() {
         pages.extend(list_pages(cited_by.len(), size, |n| Page::Advice(a, n)));

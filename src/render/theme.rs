@@ -32,6 +32,10 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/incidents.html"),
     ),
     (
+        "incident_table.html",
+        include_str!("../../themes/default/templates/incident_table.html"),
+    ),
+    (
         "advice.html",
         include_str!("../../themes/default/templates/advice.html"),
     ),
@@ -97,6 +101,10 @@ pub const DEFAULT_STATIC: &[(&str, &str)] = &[
     (
         "search.js",
         include_str!("../../themes/default/static/search.js"),
+    ),
+    (
+        "table.js",
+        include_str!("../../themes/default/static/table.js"),
     ),
     (
         "copy.js",

@@ -5,6 +5,7 @@
 mod related;
 mod taxonomy;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -111,6 +112,10 @@ const RESERVED_PAGE_SLUGS: &[&str] = &[
     "sitemap",
 ];
 
+/// Incident slugs that would collide with the pages of the list of every
+/// incident (`incidents/page/2/`, `incidents/table/`).
+const RESERVED_INCIDENT_SLUGS: &[&str] = &["page", "table"];
+
 /// Links the content into a site, reporting every reference that does not
 /// resolve. The site is returned even with errors, for `check` to finish.
 pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
@@ -122,7 +127,16 @@ pub fn build(config: Config, content: Content) -> (Site, Vec<Diagnostic>) {
     } = content;
     sort_documents(&mut incidents, &mut advice, &mut pages);
     let slugs = Slugs::of(&incidents, &advice, &pages, &left_out);
-    let mut diagnostics = check_page_slugs(&pages);
+    let pages_by_slug = pages.iter().map(|p| (p.path.as_path(), p.slug.as_str()));
+    let mut diagnostics = check_reserved_slugs("page", RESERVED_PAGE_SLUGS, pages_by_slug);
+    let incidents_by_slug = incidents
+        .iter()
+        .map(|i| (i.path.as_path(), i.slug.as_str()));
+    diagnostics.extend(check_reserved_slugs(
+        "incident",
+        RESERVED_INCIDENT_SLUGS,
+        incidents_by_slug,
+    ));
     diagnostics.extend(check_body_links(&slugs, &incidents, &advice, &pages));
     let (mut links, cited_by) = link_incidents(&slugs, &incidents, advice.len(), &mut diagnostics);
     let terms = taxonomies(&config, &incidents, &mut links);
@@ -198,19 +212,19 @@ impl<'a> Slugs<'a> {
     }
 }
 
-/// A page whose slug is one of the site's own sections.
-fn check_page_slugs(pages: &[Page]) -> Vec<Diagnostic> {
-    pages
-        .iter()
-        .filter(|page| RESERVED_PAGE_SLUGS.contains(&page.slug.as_str()))
-        .map(|page| {
+/// A document whose slug is taken by the site's own pages: `kind` names
+/// the documents ("page", "incident") in the message.
+fn check_reserved_slugs<'a>(
+    kind: &str,
+    reserved: &[&str],
+    docs: impl Iterator<Item = (&'a Path, &'a str)>,
+) -> Vec<Diagnostic> {
+    docs.filter(|(_, slug)| reserved.contains(slug))
+        .map(|(path, slug)| {
             Diagnostic::error(
-                &page.path,
+                path,
                 crate::diagnostic::Pos::START,
-                format!(
-                    "the page slug `{}` is reserved for the site's own pages",
-                    page.slug
-                ),
+                format!("the {kind} slug `{slug}` is reserved for the site's own pages"),
             )
             .with_hint("rename the file")
         })
@@ -480,7 +494,7 @@ mod tests {
     }
 
     #[test]
-    fn a_page_may_not_take_a_sections_slug() {
+    fn a_page_or_an_incident_may_not_take_a_slug_of_the_sites_own() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
         let config = Config::load(&root).unwrap();
         let mut content = crate::content::load(
@@ -495,12 +509,17 @@ mod tests {
         let mut page = content.pages[0].clone();
         page.slug = "tags".into();
         content.pages.push(page);
+        let mut incident = (*content.incidents[0]).clone();
+        incident.slug = "table".into();
+        content.incidents.push(Arc::new(incident));
         let (_, diagnostics) = build(config.clone(), content);
-        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-        assert!(
-            diagnostics[0]
-                .message
-                .contains("the page slug `tags` is reserved")
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "the page slug `tags` is reserved for the site's own pages",
+                "the incident slug `table` is reserved for the site's own pages"
+            ]
         );
     }
 }

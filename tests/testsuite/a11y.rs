@@ -19,6 +19,8 @@ const PAGE_TYPES: &[&str] = &[
     // Its body has a shell snippet with a comment: highlighted code.
     "incidents/2017-01-31-gitlab-database-deletion/",
     "incidents/",
+    // Sorted and filtered too: see `audit`.
+    "incidents/table/",
     "categories/",
     "categories/human/",
     "companies/gitlab/",
@@ -121,8 +123,36 @@ async fn audit(client: &Client, server: &FileServer, scheme: &str) -> Vec<String
         for v in violations(client).await {
             failures.push(format!("{scheme} /{page}: {v}"));
         }
+        if *page == "incidents/table/" {
+            sort_and_filter_the_table(client).await;
+            for v in violations(client).await {
+                failures.push(format!("{scheme} /{page}, sorted and filtered: {v}"));
+            }
+        }
     }
     failures
+}
+
+/// The table as the script redraws it: sorted by duration, its filters
+/// open and filled.
+async fn sort_and_filter_the_table(client: &Client) {
+    let duration = Locator::Css("th[data-sort='duration'] button");
+    client.find(duration).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#table-filters summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[@id='table-status'][contains(., 'sorted by duration')]",
+        ))
+        .await
+        .expect("the table sorted");
 }
 
 #[test]

@@ -214,13 +214,16 @@ fn raw_html_is_kept_when_allowed_but_scripts_never_are() {
 fn without_theme_script(html: &str) -> String {
     let search = regex::Regex::new(r#"<script src="[^"<>]*/search\.js" defer></script>"#).unwrap();
     assert_eq!(search.find_iter(html).count(), 1, "the search script once");
-    let copy = regex::Regex::new(r#"<script src="[^"<>]*/copy\.js" defer></script>"#).unwrap();
-    assert!(
-        copy.find_iter(html).count() <= 1,
-        "the copy script at most once"
-    );
-    let html = search.replace(html, "");
-    let html = copy.replace(&html, "");
+    let mut html = search.replace(html, "").into_owned();
+    for script in ["copy", "table"] {
+        let tag = format!(r#"<script src="[^"<>]*/{script}\.js" defer></script>"#);
+        let tag = regex::Regex::new(&tag).unwrap();
+        assert!(
+            tag.find_iter(&html).count() <= 1,
+            "the {script} script at most once"
+        );
+        html = tag.replace(&html, "").into_owned();
+    }
     html.replace(r#"<script src="not-found.js" defer></script>"#, "")
 }
 

@@ -25,3 +25,4 @@ mod regressions;
 mod reliability;
 mod search;
 mod serve;
+mod table;

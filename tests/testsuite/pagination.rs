@@ -12,7 +12,7 @@ use crate::links::{check_site, resolve};
 
 /// The basic fixture with `extra` more incidents (Acme's, in January
 /// 2020) and lists of `size` incidents a page, built.
-fn paged(size: usize, extra: usize) -> (Fixture, Site) {
+pub(crate) fn paged(size: usize, extra: usize) -> (Fixture, Site) {
     let fixture = Fixture::new("basic");
     let book = fixture.read("book.toml");
     fixture.write(
@@ -38,9 +38,12 @@ fn paged(size: usize, extra: usize) -> (Fixture, Site) {
     (fixture, site)
 }
 
-/// What each entry of a list links to: a card's title, or a timeline
-/// entry's.
-const ENTRY: &str = r#"(?:<li class="card"[^>]*>\s*<h3>|<p class="title">)<a href="([^"]+)""#;
+/// What each entry of a list links to: a card's title, a timeline
+/// entry's, or a table row's (its third cell).
+const ENTRY: &str = concat!(
+    r#"(?:<li class="card"[^>]*>\s*<h3>|<p class="title">"#,
+    r#"|<tr><td><time[^>]*>[^<]*</time></td><td>[^<]*</td><td>)<a href="([^"]+)""#
+);
 
 /// The pages a list's entries link to, read from its first page at `url`
 /// following only `rel="next"` links, and how many pages it has. Each
@@ -93,7 +96,10 @@ fn next_links_walk_every_list_whole_and_in_order() {
     let (fixture, site) = paged(size, 5);
     let out = fixture.path("public");
     let all: Vec<usize> = (0..site.incidents.len()).collect();
-    let mut lists: Vec<(String, &[usize])> = vec![("incidents/".into(), &all)];
+    let mut lists: Vec<(String, &[usize])> = vec![
+        ("incidents/".into(), &all),
+        ("incidents/table/".into(), &all),
+    ];
     for taxonomy in Taxonomy::ALL {
         for term in site.terms(taxonomy) {
             lists.push((term.url.clone(), &term.incidents));
@@ -119,6 +125,70 @@ fn next_links_walk_every_list_whole_and_in_order() {
     assert!(!sitemap.contains("incidents/page/5/"));
     // And every link of every page resolves, the pages' links included.
     assert!(check_site(&out, false) > 100);
+}
+
+#[test]
+fn the_table_is_a_paged_accessible_table_linked_from_the_cards_and_back() {
+    let (fixture, site) = paged(3, 5);
+    let cards = fixture.read("public/incidents/page/2/index.html");
+    assert!(
+        cards.contains(r#"<a href="../../../incidents/table/page/2/">Show as a table</a>"#),
+        "{cards}"
+    );
+    let table = fixture.read("public/incidents/table/page/2/index.html");
+    assert!(
+        table.contains(r#"<a href="../../../../incidents/page/2/">Show as cards</a>"#),
+        "{table}"
+    );
+    let pages = site.incidents.len().div_ceil(3);
+    assert!(
+        table.contains(&format!(
+            "<caption>{} incidents, newest first: page 2 of {pages}</caption>",
+            site.incidents.len()
+        )),
+        "{table}"
+    );
+    let columns = ["Date", "Company", "Title", "Category", "Duration", "Impact"];
+    for column in columns {
+        assert!(
+            regex::Regex::new(&format!(r#"<th scope="col"[^>]*>{column}</th>"#))
+                .unwrap()
+                .is_match(&table),
+            "{column}: {table}"
+        );
+    }
+    // The fourth incident, first of page 2: its company, category and
+    // impact kinds in their cells.
+    let card = &site.incidents[3];
+    let row = regex::Regex::new(r"(?s)<tbody>\s*<tr>(.*?)</tr>")
+        .unwrap()
+        .captures(&table)
+        .unwrap()[1]
+        .to_string();
+    assert!(
+        row.contains(&format!(
+            "<time datetime=\"{0}\">{0}</time>",
+            card.date.iso()
+        )),
+        "{row}"
+    );
+    assert!(row.contains(&format!("<td>{}</td>", card.company)), "{row}");
+    // The table's data for the script: every incident, once, in order.
+    let meta = fixture.read("public/incidents/table/data/meta.js");
+    assert!(
+        meta.starts_with(&format!(
+            "castorTable(\"meta\",{{\"rows\":{},\"chunks\":1,",
+            site.incidents.len()
+        )),
+        "{meta}"
+    );
+    let rows = fixture.read("public/incidents/table/data/0.js");
+    let urls: Vec<&str> = regex::Regex::new(r#"\["(incidents/[^"]+)""#)
+        .unwrap()
+        .captures_iter(&rows)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    assert_eq!(urls, site.incident_urls);
 }
 
 #[test]
