@@ -461,9 +461,9 @@ pub fn shard_of<'k>(word: &str, keys: &'k [String]) -> Option<&'k str> {
 struct Shard<'a> {
     /// Stem: its postings, [`encode`]d; its first tier when it has more.
     s: BTreeMap<&'a str, String>,
-    /// Stem with further tiers: its document count, then the best score
-    /// of each further tier (`p/<stem>-1`, `-2`, ...), quantized: what a
-    /// document not read yet can score at most.
+    /// Stem with further tiers: the best score of each further tier
+    /// (`p/<stem>-1`, `-2`, ...), quantized: what a document not read yet
+    /// can score at most.
     t: BTreeMap<&'a str, Vec<u32>>,
     /// Word: its stem, where the two differ.
     w: BTreeMap<&'a str, &'a str>,
@@ -489,9 +489,9 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
         let tiers = tiers(docs);
         shard.s.insert(stem, encode(&tiers[0]));
         if tiers.len() > 1 {
-            let mut about = vec![docs.len() as u32];
+            let mut bounds = Vec::new();
             for (n, tier) in tiers.iter().enumerate().skip(1) {
-                about.push(
+                bounds.push(
                     tier.iter()
                         .map(|&(_, score)| u32::from(score))
                         .max()
@@ -499,7 +499,7 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
                 );
                 files.push(script(&format!("p/{stem}-{n}"), &encode(tier)));
             }
-            shard.t.insert(stem, about);
+            shard.t.insert(stem, bounds);
         }
     }
     for (word, (stem, _)) in &analysis.words {

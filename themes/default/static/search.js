@@ -119,7 +119,7 @@
     this.lists = this.lists || {};
     function from(shard, stem) {
       if (!shard.s[stem]) return null;
-      if (!self.lists[stem]) self.lists[stem] = new Postings(self, stem, shard.s[stem], shard.t && shard.t[stem]);
+      if (!self.lists[stem]) self.lists[stem] = new Postings(self, stem, shard.s[stem], shard.t[stem]);
       return self.lists[stem];
     }
     return this.shard(word).then(function (shard) {
@@ -133,12 +133,12 @@
   // A stem's postings as far as they are read: `docs` ({doc: score}) from
   // its shard, then its further tiers, best documents first, each read
   // only when it could change the results (src/search/browser.rs, `tiers`).
-  function Postings(engine, stem, first, about) {
+  function Postings(engine, stem, first, bounds) {
     this.engine = engine;
     this.stem = stem;
     this.docs = new Map();
     decode(first, engine.meta.score_scale, this.docs);
-    this.bounds = about ? about.slice(1) : [];
+    this.bounds = bounds || [];
     this.read = 0;
     this.reading = null;
   }
