@@ -154,17 +154,23 @@ pub fn build(root: &Path, options: &Options) -> Result<Report, Failure> {
     let Rendered {
         writer,
         files,
+        pages,
         incidents,
         advice,
         cache,
         warnings,
     } = render_site(root, &config, options.drafts, &timings, &dirs)?;
+    // The output the last state describes is about to change: a build
+    // stopped half way must not keep pages from it.
+    render::reuse::State::forget(&dirs.cache());
     let written = timings
         .time("write", || writer.finish(files))
         .map_err(|e| match e {
             output::WriteError::Unchanged(e) => Failure::Io(e),
             output::WriteError::Partial(e) => Failure::Partial(e),
         })?;
+    // Only saves time: without it, the next build renders every page.
+    let _ = pages.write(&dirs.cache());
     timings.finish();
     let mut warnings = warnings;
     warnings.extend(size_warnings(root, &config, &written));
@@ -217,6 +223,8 @@ struct Rendered {
     writer: output::Writer,
     /// What the writer gave back to write at the end.
     files: Vec<OutputFile>,
+    /// What the pages were made from, to keep once they are written.
+    pages: render::reuse::State,
     pub incidents: usize,
     pub advice: usize,
     cache: content::CacheUse,
@@ -250,6 +258,8 @@ fn render_site(
     // Only now, with the content known to be good: a new output directory
     // gets its staging directory here.
     let writer = output::Writer::new(&dirs.output).map_err(Failure::Io)?;
+    let pages = render::reuse::State::of(&site, &theme, &dirs.output.dir);
+    let reuse = render::reuse::State::read(&cache_dir).and_then(|old| pages.reuse(&old, &site));
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
     let site = Arc::new(site);
@@ -278,13 +288,19 @@ fn render_site(
                 files
             })
         });
+        let unchanged = |path: &Path| writer.keep(path);
         let files = timings.time("render", || {
             Renderer::new(
                 Arc::clone(site),
                 Arc::new(theme),
                 vec![export_file(), table_data(), browser],
             )
-            .each(&|file| writer.offer(file))
+            .each(
+                &|file| writer.offer(file),
+                reuse
+                    .as_ref()
+                    .map(|r| (r, &unchanged as render::reuse::Unchanged)),
+            )
         });
         (files, indexed.join())
     });
@@ -297,6 +313,7 @@ fn render_site(
     Ok(Rendered {
         writer,
         files,
+        pages,
         incidents: site.incidents.len(),
         advice: site.advice.len(),
         cache: cache.used(),

@@ -163,6 +163,29 @@ impl Writer {
         Ok(None)
     }
 
+    /// Takes the file at `path` of the existing output as this build's,
+    /// without its bytes: `false` when there is no such file (or no
+    /// existing output), and it must be offered.
+    pub fn keep(&self, path: &Path) -> bool {
+        if self.staging.is_some() {
+            return false;
+        }
+        match fs::symlink_metadata(self.dir.join(path)) {
+            Ok(meta) if meta.is_file() => {
+                self.bytes.fetch_add(meta.len(), Ordering::Relaxed);
+                if is_page_path(path) {
+                    self.same_pages.fetch_add(1, Ordering::Relaxed);
+                }
+                self.same
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(path.to_path_buf());
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Completes the output with the files given back by [`Writer::offer`].
     pub fn finish(mut self, files: Vec<OutputFile>) -> Result<Written, WriteError> {
         let Some(staging) = self.staging.clone() else {
@@ -199,7 +222,11 @@ impl Drop for Writer {
 }
 
 fn is_page(file: &OutputFile) -> bool {
-    file.path.extension().is_some_and(|e| e == "html")
+    is_page_path(&file.path)
+}
+
+fn is_page_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "html")
 }
 
 /// Creates the directories `files` need under `base`, none of them through

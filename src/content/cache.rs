@@ -246,7 +246,7 @@ fn shard_of(path: &Path) -> usize {
 
 /// The running castor binary's size and modification time: a rebuilt
 /// castor may parse differently, even under the same version number.
-fn binary_fingerprint() -> String {
+pub(crate) fn binary_fingerprint() -> String {
     let meta = std::env::current_exe().and_then(std::fs::metadata);
     match meta {
         Ok(meta) => format!(

@@ -23,6 +23,7 @@ use crate::diagnostic::{Diagnostic, Pos};
 use crate::slug;
 
 use cache::Parsed;
+pub(crate) use cache::binary_fingerprint;
 pub use cache::{Cache, FileVersion, Use as CacheUse};
 pub use date::PartialDate;
 pub use frontmatter::Source;

@@ -8,6 +8,7 @@ mod citation;
 mod context;
 mod page;
 mod pager;
+pub mod reuse;
 mod stats;
 pub mod table;
 pub mod theme;
@@ -285,7 +286,7 @@ impl<'a> Renderer<'a> {
 
     /// Every output of the site. Errors name the template and its line.
     pub fn all(&self) -> Result<Vec<OutputFile>, Diagnostic> {
-        self.each(&|file| Ok::<_, std::convert::Infallible>(Some(file)))
+        self.each(&|file| Ok::<_, std::convert::Infallible>(Some(file)), None)
             .map_err(|stop| match stop {
                 Stop::Template(d) => d,
                 Stop::Keep(never) => match never {},
@@ -295,14 +296,23 @@ impl<'a> Renderer<'a> {
     /// Renders every output and hands each file to `keep` as soon as it is
     /// made: `keep` may write it at once (and return `None`) or give it
     /// back to be collected, so a site need not be held in memory whole.
+    /// With `reuse`, a page it keeps is not rendered when `unchanged` takes
+    /// the output's file at its path as it is.
     pub fn each<E: Send>(
         &self,
         keep: &(dyn Fn(OutputFile) -> Result<Option<OutputFile>, E> + Sync),
+        reuse: Option<(&reuse::Reuse, reuse::Unchanged<'_>)>,
     ) -> Result<Vec<OutputFile>, Stop<E>> {
         let kept: Vec<Vec<OutputFile>> = self
             .jobs
             .par_iter()
             .map(|&job| {
+                if let (Job::Page(page), Some((reuse, unchanged))) = (job, reuse)
+                    && reuse.keeps(page)
+                    && unchanged(&file_path(&page.url(self.site())))
+                {
+                    return Ok(Vec::new());
+                }
                 let mut kept = Vec::new();
                 for file in self.render(job).map_err(Stop::Template)? {
                     kept.extend(keep(file).map_err(Stop::Keep)?);

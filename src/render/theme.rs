@@ -1,6 +1,7 @@
 //! Themes in layers: the default theme is embedded in the binary, and a
 //! site's `themes/<name>/` overrides any single template or static file.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use tera::Tera;
@@ -125,6 +126,9 @@ pub struct Theme {
     pub tera: Tera,
     /// Static files by output path, overrides applied.
     pub statics: Vec<(PathBuf, Vec<u8>)>,
+    /// A hash of every template and static file, overrides applied: a
+    /// build renders every page again when it changes.
+    pub fingerprint: u64,
     /// `themes/<name>/templates`, as users see it.
     templates_display: PathBuf,
     /// The templates read from the site's theme directory.
@@ -191,9 +195,15 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostic> {
             None => statics.push((rel, bytes)),
         }
     }
+    let fingerprint = {
+        let mut hasher = rustc_hash::FxHasher::default();
+        (&sources, &statics).hash(&mut hasher);
+        hasher.finish()
+    };
     Ok(Theme {
         tera,
         statics,
+        fingerprint,
         templates_display: templates_rel,
         overridden,
     })

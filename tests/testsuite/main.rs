@@ -21,6 +21,7 @@ mod offline;
 mod output_safety;
 mod pagination;
 mod reading;
+mod rebuild;
 mod regressions;
 mod reliability;
 mod search;

@@ -1,0 +1,88 @@
+//! A rebuild renders again only what an edit can change, and its output is
+//! the one a first build would write.
+
+use crate::helpers::{Fixture, snapshot_dir};
+
+const ACME: &str = "content/incidents/2021-10-04-acme-bgp.md";
+const ACME_PAGE: &str = "public/incidents/2021-10-04-acme-bgp/index.html";
+const STATS: &str = "public/stats/index.html";
+
+/// The site `site` would have if built from nothing, into another directory.
+fn first_build(site: &Fixture) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let fresh = tempfile::tempdir().unwrap();
+    let out = fresh.path().join("public");
+    site.castor(&["build", "--output", out.to_str().unwrap()])
+        .success();
+    snapshot_dir(&out)
+}
+
+#[test]
+fn an_edit_of_a_body_renders_its_page_alone_and_any_other_edit_every_page() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    // A mark in a page no incident's text shows: kept, not rendered again.
+    let stats = site.read(STATS);
+    site.write(STATS, format!("{stats}<!-- kept -->"));
+
+    let text = site.read(ACME);
+    site.write(
+        ACME,
+        format!("{text}\nZebrafish were seen near the router.\n"),
+    );
+    site.castor(&["build"]).success();
+    assert!(site.read(ACME_PAGE).contains("Zebrafish"));
+    assert!(site.read(STATS).ends_with("<!-- kept -->"));
+    let mut built = snapshot_dir(&site.path("public"));
+    built.insert("stats/index.html".into(), stats.clone().into_bytes());
+    assert!(
+        built == first_build(&site),
+        "a body's edit differs from a first build"
+    );
+
+    // A page gone from the output is written again.
+    let term = site.path("public/tags/bgp/index.html");
+    std::fs::remove_file(&term).unwrap();
+    site.write(ACME, format!("{text}\nZebrafish, twice.\n"));
+    site.castor(&["build"]).success();
+    assert!(term.is_file());
+
+    // A title shows on lists, feeds and other incidents' pages: every page
+    // is rendered again, the mark goes.
+    let renamed = site.read(ACME).replace("Acme withdraws", "Acme pulls");
+    site.write(ACME, renamed);
+    site.castor(&["build"]).success();
+    assert!(!site.read(STATS).contains("<!-- kept -->"));
+    assert!(
+        snapshot_dir(&site.path("public")) == first_build(&site),
+        "a title's edit differs from a first build"
+    );
+}
+
+#[test]
+fn a_build_after_another_output_or_with_another_setting_renders_every_page() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    let stats = site.read(STATS);
+    let text = site.read(ACME);
+
+    // Built into another directory since: what public/ holds is unknown.
+    site.write(STATS, format!("{stats}<!-- kept -->"));
+    let other = tempfile::tempdir().unwrap();
+    site.castor(&[
+        "build",
+        "--output",
+        other.path().join("out").to_str().unwrap(),
+    ])
+    .success();
+    site.write(ACME, format!("{text}\nZebrafish.\n"));
+    site.castor(&["build"]).success();
+    assert!(!site.read(STATS).contains("<!-- kept -->"));
+
+    // book.toml changed.
+    site.write(STATS, format!("{stats}<!-- kept -->"));
+    let config = site.read("book.toml");
+    site.write("book.toml", format!("{config}\n[build]\npage_size = 49\n"));
+    site.write(ACME, format!("{text}\nZebrafish again.\n"));
+    site.castor(&["build"]).success();
+    assert!(!site.read(STATS).contains("<!-- kept -->"));
+}
