@@ -3,12 +3,10 @@
 //! headless Chromium on each page, and no violation of serious or critical
 //! impact may remain.
 
-use std::time::Duration;
-
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use crate::browser::{Served, connect_with, serve_knowledge};
+use crate::browser::{Served, click, connect_with, results, serve_knowledge, wait_for};
 use crate::helpers::FileServer;
 
 const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
@@ -67,18 +65,6 @@ async fn violations(client: &Client) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the search page has shown its results.
-async fn wait_for_results(client: &Client) {
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(
-            "//p[@id='search-status'][contains(., 'result')]",
-        ))
-        .await
-        .expect("the search finished");
-}
-
 /// Every bar, column and legend entry of the charts is a tab stop; only
 /// the duration chart's dots, one per incident, are left to the pointer.
 async fn assert_chart_links_take_the_keyboard(client: &Client) {
@@ -102,7 +88,7 @@ async fn audit(client: &Client, server: &FileServer, scheme: &str) -> Vec<String
     for page in PAGE_TYPES {
         client.goto(&server.url(page)).await.unwrap();
         if page.starts_with("search/") {
-            wait_for_results(client).await;
+            results(client).await;
         }
         let title = client.title().await.unwrap();
         assert!(
@@ -138,21 +124,13 @@ async fn audit(client: &Client, server: &FileServer, scheme: &str) -> Vec<String
 async fn sort_and_filter_the_table(client: &Client) {
     let duration = Locator::Css("th[data-sort='duration'] button");
     client.find(duration).await.unwrap().click().await.unwrap();
-    client
-        .find(Locator::Css("#table-filters summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(
-            "//p[@id='table-status'][contains(., 'sorted by duration')]",
-        ))
-        .await
-        .expect("the table sorted");
+    click(client, "#table-filters summary").await;
+    wait_for(
+        client,
+        Locator::XPath("//p[@id='table-status'][contains(., 'sorted by duration')]"),
+        "the table sorted",
+    )
+    .await;
 }
 
 #[test]

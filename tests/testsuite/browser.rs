@@ -73,16 +73,44 @@ pub(crate) async fn connect_with(driver: &Driver, extra: &[&str]) -> Client {
         .expect("a WebDriver session")
 }
 
-/// The results' text once the status line says the search finished.
-async fn results(client: &Client) -> String {
+/// A runtime for the WebDriver client, on the test's thread.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Clicks the first element `selector` finds.
+pub(crate) async fn click(client: &Client, selector: &str) {
+    client
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|_| panic!("no {selector}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits up to ten seconds for `locator` to find an element: `what` says
+/// which when none comes.
+pub(crate) async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) {
     client
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(
-            "//p[@id='search-status'][contains(., 'result')]",
-        ))
+        .for_element(locator)
         .await
-        .expect("the search finished");
+        .unwrap_or_else(|_| panic!("waited in vain for {what}"));
+}
+
+/// The results' text once the status line says the search finished.
+pub(crate) async fn results(client: &Client) -> String {
+    wait_for(
+        client,
+        Locator::XPath("//p[@id='search-status'][contains(., 'result')]"),
+        "the search finished",
+    )
+    .await;
     text_of(client, Locator::Id("search-results")).await
 }
 
@@ -114,10 +142,7 @@ pub(crate) fn serve_knowledge() -> Served {
         kb,
         server,
         driver: start_driver(),
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
+        runtime: runtime(),
     }
 }
 
@@ -129,10 +154,7 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
     let server = FileServer::start(site.root().join("public"));
     let from_disk = format!("file://{}/", site.root().join("public").display());
     let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let client = connect(&driver).await;
         for base in [server.url(""), from_disk] {
@@ -184,13 +206,7 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
                 .unwrap()
                 .len();
             assert_eq!(first_page, 10, "{base}");
-            client
-                .find(Locator::Id("search-more"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            click(&client, "#search-more").await;
             let mut links = Vec::new();
             for _ in 0..100 {
                 links.clear();
@@ -216,19 +232,13 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
             // opens the filters.
             client.goto(&search("backup")).await.unwrap();
             results(&client).await;
-            client
-                .find(Locator::Css("#search-filters summary"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            client
-                .wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css("#search-category option:nth-child(2)"))
-                .await
-                .expect("the categories counted");
+            click(&client, "#search-filters summary").await;
+            wait_for(
+                &client,
+                Locator::Css("#search-category option:nth-child(2)"),
+                "the categories counted",
+            )
+            .await;
             let text = results(&client).await;
             let shown = client
                 .find_all(Locator::Css("#search-results li"))
@@ -274,10 +284,7 @@ fn serve_fixture(name: &str) -> ServedFixture {
         server: FileServer::start(site.root().join("public")),
         _site: site,
         driver: start_driver(),
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
+        runtime: runtime(),
     }
 }
 
@@ -312,12 +319,12 @@ fn the_header_box_suggests_as_the_reader_types() {
             .await
             .unwrap();
         input.send_keys("backup").await.unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("#search-suggestions li"))
-            .await
-            .expect("suggestions");
+        wait_for(
+            &client,
+            Locator::Css("#search-suggestions li"),
+            "suggestions",
+        )
+        .await;
         let shown = client
             .find_all(Locator::Css("#search-suggestions li"))
             .await
@@ -350,14 +357,12 @@ fn the_header_box_suggests_as_the_reader_types() {
             .goto(&server.url("search/?q=%3Cimg%20src%3Dx%3Ezzqqxx"))
             .await
             .unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath(
-                "//p[@id='search-status'][contains(., 'No results')]",
-            ))
-            .await
-            .expect("no results for markup");
+        wait_for(
+            &client,
+            Locator::XPath("//p[@id='search-status'][contains(., 'No results')]"),
+            "no results for markup",
+        )
+        .await;
         let images = client.find_all(Locator::Css("main img")).await.unwrap();
         assert!(images.is_empty());
         client.close().await.unwrap();
@@ -380,19 +385,13 @@ fn the_search_page_filters_by_every_taxonomy() {
         client.goto(&server.url("search/?q=summary")).await.unwrap();
         results(&client).await;
         // The filters count once the reader opens them.
-        client
-            .find(Locator::Css("#search-filters summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("#search-category option:nth-child(2)"))
-            .await
-            .expect("the categories counted");
+        click(&client, "#search-filters summary").await;
+        wait_for(
+            &client,
+            Locator::Css("#search-category option:nth-child(2)"),
+            "the categories counted",
+        )
+        .await;
         for taxonomy in castor::site::Taxonomy::ALL {
             let css = format!("#search-{} option", taxonomy.key());
             let options = client.find_all(Locator::Css(&css)).await.unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use crate::browser::{Served, connect_with, serve_knowledge};
+use crate::browser::{Served, click, connect_with, serve_knowledge};
 use crate::helpers::{FileServer, Knowledge};
 
 /// What the charts should hold, counted from the site castor loads.
@@ -225,13 +225,7 @@ async fn check_pages(client: &Client, server: &FileServer, want: &Expected, sche
 
 /// The copy button's status once it has one.
 async fn status_after_click(client: &Client) -> String {
-    client
-        .find(Locator::Css("button[data-copy]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "button[data-copy]").await;
     let status = client.find(Locator::Css(".copy-status")).await.unwrap();
     for _ in 0..50 {
         let text = status.text().await.unwrap();

@@ -2,10 +2,10 @@
 //! Chromium: the header's rows, the folded menu, the charts' text. Saves
 //! `/stats/` at phone width into `target/screenshots/` for review.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::Value;
 
-use crate::browser::{Served, connect_with, serve_knowledge};
+use crate::browser::{Served, click, connect_with, serve_knowledge};
 use crate::insight_browser::{save, save_file};
 
 /// Resizes the window until the page's viewport is `width` wide.
@@ -92,13 +92,7 @@ fn the_header_is_one_row_on_a_desktop_and_folds_on_a_phone() {
         eprintln!("header at 375 px: {height} px");
         assert_eq!(shown, 0, "the links fold into the menu on a phone");
         assert!(height < 120.0, "two rows at 375 px, not {height} px");
-        client
-            .find(Locator::Css(".menu > summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, ".menu > summary").await;
         let (_, shown) = header(&client).await;
         assert_eq!(shown, links, "the menu opens");
 

@@ -2,11 +2,9 @@
 //! disk in headless Chromium, as a reader with no server would: clicking
 //! through it, searching it, and landing on its 404 page.
 
-use std::time::Duration;
-
 use fantoccini::{Client, Locator};
 
-use crate::browser::{connect_with, start_driver};
+use crate::browser::{click, connect_with, runtime, start_driver, wait_for};
 use crate::helpers::{Knowledge, castor_in, use_file_links};
 use crate::layout::set_viewport;
 
@@ -31,16 +29,6 @@ async fn loaded(client: &Client, step: &str) -> String {
         .unwrap()
 }
 
-async fn click(client: &Client, selector: &str) {
-    client
-        .find(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|_| panic!("no {selector}"))
-        .click()
-        .await
-        .unwrap();
-}
-
 #[test]
 #[ignore = "needs chromium and chromedriver; run by .ci/run"]
 fn the_site_opened_from_disk_navigates_like_the_served_one() {
@@ -49,10 +37,7 @@ fn the_site_opened_from_disk_navigates_like_the_served_one() {
     castor_in(kb.root(), &["build"]).success();
     let public = kb.root().join("public");
     let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let client = connect_with(&driver, &[]).await;
         // Wide enough for the header's links to show.
@@ -117,12 +102,7 @@ fn the_site_opened_from_disk_navigates_like_the_served_one() {
             ))
             .await
             .unwrap();
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("#search-results li h2 a"))
-            .await
-            .expect("results");
+        wait_for(&client, Locator::Css("#search-results li h2 a"), "results").await;
         click(&client, "#search-results li h2 a").await;
         loaded(&client, "a search result").await;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{connect_with, start_driver};
+use crate::browser::{click, connect_with, runtime, start_driver, wait_for};
 use crate::helpers::{FileServer, Knowledge, castor_in, use_file_links};
 use crate::insight_browser::save;
 use crate::layout::set_viewport;
@@ -71,19 +71,13 @@ async fn filter(client: &Client, key: &str, value: &str) {
 }
 
 async fn open_filters(client: &Client) {
-    client
-        .find(Locator::Css("#table-filters summary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#table-technology option:nth-child(2)"))
-        .await
-        .expect("the filters filled");
+    click(client, "#table-filters summary").await;
+    wait_for(
+        client,
+        Locator::Css("#table-technology option:nth-child(2)"),
+        "the filters filled",
+    )
+    .await;
 }
 
 #[test]
@@ -98,10 +92,7 @@ fn the_table_sorts_and_filters_every_incident_over_http_and_from_disk() {
     // Titles Z to A, ties newest first: the site's order is newest first.
     let mut by_title: Vec<usize> = (0..titles.len()).collect();
     by_title.sort_by(|&a, &b| titles[b].to_lowercase().cmp(&titles[a].to_lowercase()));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let client = connect_with(&driver, &[]).await;
         for start in [
@@ -132,13 +123,7 @@ fn the_table_sorts_and_filters_every_incident_over_http_and_from_disk() {
             );
             assert_eq!(aria_sort(&client, "date").await, None, "{start}");
             for _ in 1..4 {
-                client
-                    .find(Locator::Id("table-next"))
-                    .await
-                    .unwrap()
-                    .click()
-                    .await
-                    .unwrap();
+                click(&client, "#table-next").await;
                 seen.extend(shown(&client).await.into_iter().map(|r| r.0[2].clone()));
             }
             let want: Vec<&str> = by_title.iter().map(|&i| titles[i]).collect();
@@ -214,10 +199,7 @@ fn the_lists_are_photographed_for_review() {
     castor_in(kb.root(), &["build"]).success();
     let server = FileServer::start(kb.root().join("public"));
     let driver = start_driver();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime.block_on(async {
         let client = connect_with(&driver, &[]).await;
         set_viewport(&client, 1280, 800).await;

@@ -716,7 +716,7 @@
   }
 
   if (typeof module !== "undefined") {
-    module.exports = { words: words, parse: parse, distance: distance, Engine: Engine };
+    module.exports = { words: words, parse: parse, distance: distance, Engine: Engine, pageLoader: pageLoader };
     return;
   }
 
