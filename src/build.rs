@@ -279,16 +279,26 @@ fn render_site(
         scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
         // The export and the browser search index are made by the
         // renderer's pool too, as jobs beside the pages.
+        let unchanged = |path: &Path| writer.keep(path);
+        // A record shows one document: kept while its body is.
+        let kept = |kind: content::Kind, n: usize, path: &Path| {
+            reuse.as_ref().is_some_and(|reuse| {
+                let shown = match kind {
+                    content::Kind::Incident => render::reuse::Shown::Incident(n),
+                    content::Kind::Advice => render::reuse::Shown::Advice(n),
+                };
+                reuse.keeps_body(shown) && unchanged(path)
+            })
+        };
         let browser = Extra::new(search::browser::DIR, |site: &Site| {
             timings.time("browser index", || {
-                let (files, vocabulary) = search::browser::index(site);
+                let (files, vocabulary) = search::browser::index(site, Some(&cache_dir), &kept);
                 // Only fails when the index thread is gone, which its own
                 // error reports.
                 let _ = words.send(vocabulary);
                 files
             })
         });
-        let unchanged = |path: &Path| writer.keep(path);
         let files = timings.time("render", || {
             Renderer::new(
                 Arc::clone(site),
@@ -391,6 +401,11 @@ pub fn index(
     // As in `build`, a cache that cannot be kept only costs time.
     let _ = cache.write(&cache_dir);
     search::index::write(&dirs.index.dir, &site, anew)
-        .and_then(|indexed| indexed.finish(&stamp, Some(search::browser::vocabulary(&site))))
+        .and_then(|indexed| {
+            indexed.finish(
+                &stamp,
+                Some(search::browser::vocabulary(&site, Some(&cache_dir))),
+            )
+        })
         .map_err(Failure::Io)
 }

@@ -376,6 +376,21 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Writes `value` to `path` in MessagePack, as [`write_atomically`]
+/// writes bytes, without holding the encoded file in memory.
+pub fn write_msgpack_atomically(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let (temporary, file) = create_temporary(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    let result = rmp_serde::encode::write_named(&mut out, value)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| Ok(std::io::Write::flush(&mut out)?))
+        .and_then(|()| Ok(fs::rename(&temporary, path)?));
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Writes a new file; an existing one is never overwritten, even one that
 /// appears between a check and the write. A write that fails half-way
 /// removes the file, so nothing half-written is left.

@@ -11,7 +11,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::Metadata;
-use std::io::{BufReader, BufWriter};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,8 +146,7 @@ impl Cache {
         }
     }
 
-    /// Writes the shards that changed to `dir`, each through a temporary
-    /// file renamed into place.
+    /// Writes the shards that changed to `dir`, each whole or not at all.
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         if !entries.dirty.contains(&true) {
@@ -166,18 +165,11 @@ impl Cache {
             if !entries.dirty[n] {
                 continue;
             }
-            let path = shard_path(dir, n);
-            let temporary = path.with_extension("tmp");
             let shard = Shard {
                 key: &entries.key,
                 files,
             };
-            let file = std::fs::File::create(&temporary)
-                .with_context(|| format!("cannot write {}", temporary.display()))?;
-            rmp_serde::encode::write_named(&mut BufWriter::new(file), &shard)
-                .with_context(|| format!("cannot write {}", temporary.display()))?;
-            std::fs::rename(&temporary, &path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::guard::write_msgpack_atomically(&shard_path(dir, n), &shard)?;
         }
         Ok(())
     }

@@ -43,7 +43,7 @@ pub struct Reuse {
 
 /// A document whose body a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Shown {
+pub enum Shown {
     Incident(usize),
     Advice(usize),
     Plain(usize),
@@ -133,6 +133,11 @@ impl Reuse {
             Page::Plain(p) => Shown::Plain(p),
             _ => return true,
         };
+        self.keeps_body(shown)
+    }
+
+    /// Whether what the output shows of `shown`'s body is as it is.
+    pub fn keeps_body(&self, shown: Shown) -> bool {
         !self.changed.contains(&shown)
     }
 }

@@ -31,12 +31,14 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
+use super::counted::{self, Counted, Stored};
 use super::stem;
 use super::vocabulary::Vocabulary;
 use crate::content::Kind;
@@ -82,25 +84,41 @@ pub(super) fn is_stop_word(word: &str) -> bool {
 
 /// The files of the browser index for `site`.
 pub fn files(site: &Site) -> Vec<OutputFile> {
-    index(site).0
+    index(site, None, &|_, _, _| false).0
 }
 
 /// The words of `site` with their document counts, without the files:
-/// what `castor search` suggests spellings from.
-pub fn vocabulary(site: &Site) -> Vocabulary {
-    Analysis::of(&documents(site)).vocabulary()
+/// what `castor search` suggests spellings from. With `cache`, as in
+/// [`index`].
+pub fn vocabulary(site: &Site, cache: Option<&Path>) -> Vocabulary {
+    Analysis::of(&documents(site), cache).vocabulary()
 }
 
-/// The files of the browser index for `site`, and its words.
-pub fn index(site: &Site) -> (Vec<OutputFile>, Vocabulary) {
+/// The files of the browser index for `site`, and its words. With `cache`,
+/// the counts of each document are kept there for the next build, and
+/// taken from there when its text has not changed. A document's record is
+/// left out when `kept` takes the output's file at its path as it is
+/// (given the document as the kind and number of [`Site`] it is).
+pub fn index(
+    site: &Site,
+    cache: Option<&Path>,
+    kept: &(dyn Fn(Kind, usize, &Path) -> bool + Sync),
+) -> (Vec<OutputFile>, Vocabulary) {
     let docs = documents(site);
-    let analysis = Analysis::of(&docs);
+    let analysis = Analysis::of(&docs, cache);
     let keys = shard_keys(&analysis);
     let mut files = vec![script("meta", &meta(site, &keys))];
     files.par_extend(shards(&analysis, &keys));
     files.par_extend(
         docs.par_iter()
             .enumerate()
+            .filter(|&(n, _)| {
+                let (kind, at) = match n.checked_sub(site.incidents.len()) {
+                    None => (Kind::Incident, n),
+                    Some(a) => (Kind::Advice, a),
+                };
+                !kept(kind, at, &path_of(&format!("d/{n}")))
+            })
             .map(|(n, doc)| script(&format!("d/{n}"), &doc.record)),
     );
     files.extend(facets(site));
@@ -227,19 +245,16 @@ struct Analysis {
     words: Vec<(String, (String, u32))>,
 }
 
-/// What one document holds: per field, each stem's count and the field's
-/// length in tokens; and its distinct words.
-struct Counted<'a> {
-    /// Stems shared with the stemmer's cache: a document's are mostly
-    /// words every other document has.
-    fields: Vec<(FxHashMap<Arc<str>, u32>, u32)>,
-    /// Borrowed from the text where the text has them lowercase already.
-    words: Vec<Cow<'a, str>>,
-}
-
 impl Analysis {
-    fn of(docs: &[Document]) -> Analysis {
-        let mut counted: Vec<Counted> = docs.par_iter().map(count).collect();
+    /// With `cache`, as in [`index`].
+    fn of(docs: &[Document], cache: Option<&Path>) -> Analysis {
+        let stored = cache.map(Stored::read).unwrap_or_default();
+        let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc.fields[..]).collect();
+        let (mut counted, to_store) = counted::count_all(&fields, &stored);
+        if let Some(dir) = cache {
+            // Only saves time: without it, the next build counts again.
+            let _ = to_store.write(&counted, dir);
+        }
         let compounds = compounds(&counted);
         if !compounds.is_empty() {
             counted
@@ -254,7 +269,7 @@ impl Analysis {
             .map(|f| {
                 let mut df: FxHashMap<&str, u32> = FxHashMap::default();
                 for doc in &counted {
-                    for stem in doc.fields[f].0.keys() {
+                    for (stem, _) in &doc.fields[f].0 {
                         *df.entry(stem.as_ref()).or_default() += 1;
                     }
                 }
@@ -273,7 +288,7 @@ impl Analysis {
                 let mut scores: FxHashMap<&str, f32> = FxHashMap::default();
                 for (f, (stems, len)) in doc.fields.iter().enumerate() {
                     let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
-                    for (stem, &tf) in stems {
+                    for &(ref stem, tf) in stems {
                         let df = df[f][stem.as_ref()] as f32;
                         let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
                         let tf = tf as f32;
@@ -324,34 +339,6 @@ impl Analysis {
                 .map(|(word, (_, count))| (word.clone(), *count))
                 .collect(),
         )
-    }
-}
-
-fn count<'a>(doc: &'a Document) -> Counted<'a> {
-    let mut words: FxHashSet<Cow<'a, str>> = FxHashSet::default();
-    let fields = doc
-        .fields
-        .iter()
-        .map(|text| {
-            // Each word once, then its stem: a body repeats its words.
-            let mut tf: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
-            stem::each_word(text, |word| *tf.entry(word).or_default() += 1);
-            let mut stems: FxHashMap<Arc<str>, u32> = FxHashMap::default();
-            let mut len = 0;
-            for (word, n) in tf {
-                let stem = stem::shared_stem(&word);
-                if !stem.is_empty() {
-                    *stems.entry(stem).or_default() += n;
-                    len += n;
-                    words.insert(word);
-                }
-            }
-            (stems, len)
-        })
-        .collect();
-    Counted {
-        fields,
-        words: words.into_iter().collect(),
     }
 }
 
@@ -411,7 +398,10 @@ fn count_compounds(
                 .and_then(|first| compounds.get(first))
                 .and_then(|seconds| seconds.iter().find(|(second, _)| *second == word))
             {
-                *stems.entry(joined.1.clone()).or_default() += 1;
+                match stems.iter_mut().find(|(stem, _)| *stem == joined.1) {
+                    Some((_, n)) => *n += 1,
+                    None => stems.push((joined.1.clone(), 1)),
+                }
             }
             previous = Some(word);
         });
@@ -700,9 +690,14 @@ fn script(name: &str, value: &impl Serialize) -> OutputFile {
         serde_json::to_string(name).unwrap_or_default()
     );
     OutputFile {
-        path: format!("{DIR}/{name}.js").into(),
+        path: path_of(name),
         bytes: text.into_bytes(),
     }
+}
+
+/// Where the file of the index named `name` goes in the site.
+fn path_of(name: &str) -> PathBuf {
+    format!("{DIR}/{name}.js").into()
 }
 
 #[cfg(test)]

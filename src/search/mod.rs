@@ -7,6 +7,7 @@
 //! it is missing, stale or from another castor.
 
 pub mod browser;
+mod counted;
 pub mod index;
 pub mod query;
 pub mod schema;

@@ -86,3 +86,68 @@ fn a_build_after_another_output_or_with_another_setting_renders_every_page() {
     site.castor(&["build"]).success();
     assert!(!site.read(STATS).contains("<!-- kept -->"));
 }
+
+/// The browser index's record of each document, by file name.
+fn records(site: &Fixture) -> Vec<(String, String)> {
+    let dir = site.path("public/search/index/d");
+    let mut records: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    records.sort();
+    records
+}
+
+#[test]
+fn the_browser_index_after_an_edit_is_a_first_builds_and_keeps_the_other_records() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    // A mark in the record of a document the edit leaves alone.
+    let (other, text) = records(&site)
+        .into_iter()
+        .find(|(_, text)| !text.contains("2021-10-04-acme-bgp"))
+        .unwrap();
+    let other = format!("public/search/index/d/{other}");
+    site.write(&other, format!("{text}// kept\n"));
+
+    let acme = site.read(ACME);
+    site.write(ACME, format!("{acme}\nZebrafish were seen.\n"));
+    site.castor(&["build"]).success();
+    assert!(site.read(&other).ends_with("// kept\n"));
+    let mut built = snapshot_dir(&site.path("public"));
+    built.insert(
+        other.trim_start_matches("public/").into(),
+        text.into_bytes(),
+    );
+    assert!(
+        built == first_build(&site),
+        "the index after a body's edit differs from a first build"
+    );
+
+    // Counts kept by the last build that cannot be read are counted again.
+    let cache = site.path(".castor/cache");
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("counts-")
+        {
+            std::fs::write(&path, b"\x92\xff damaged").unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "no counts in {}", cache.display());
+    site.write(ACME, format!("{acme}\nZebrafish, once more.\n"));
+    site.castor(&["build"]).success();
+    assert!(
+        snapshot_dir(&site.path("public")) == first_build(&site),
+        "the index after damaged counts differs from a first build"
+    );
+}
