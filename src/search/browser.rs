@@ -32,13 +32,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use super::counted::{self, Counted, Stored};
+use super::counted::{self, Counted, Counts, Lexicon, Stored};
 use super::stem;
 use super::vocabulary::Vocabulary;
 use crate::content::Kind;
@@ -250,30 +249,41 @@ impl Analysis {
     fn of(docs: &[Document], cache: Option<&Path>) -> Analysis {
         let stored = cache.map(Stored::read).unwrap_or_default();
         let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc.fields[..]).collect();
-        let (mut counted, to_store) = counted::count_all(&fields, &stored);
+        let (mut counts, to_store) = counted::count_all(&fields, &stored);
         if let Some(dir) = cache {
             // Only saves time: without it, the next build counts again.
-            let _ = to_store.write(&counted, dir);
+            let _ = to_store.write(&counts, dir);
         }
-        let compounds = compounds(&counted);
+        let compounds = compounds(&counts.docs, &mut counts.stems);
         if !compounds.is_empty() {
-            counted
+            counts
+                .docs
                 .par_iter_mut()
                 .zip(docs)
                 .for_each(|(counted, doc)| count_compounds(counted, doc, &compounds));
         }
+        let Counts {
+            stems: lexicon,
+            docs: counted,
+        } = counts;
         let n = docs.len() as f32;
-        // Per field: the documents holding each stem, and the average length.
-        let df: Vec<FxHashMap<&str, u32>> = (0..FIELDS.len())
+        // Per field: each stem's weight by how few documents hold it, and
+        // the average length.
+        let idf: Vec<Vec<f32>> = (0..FIELDS.len())
             .into_par_iter()
             .map(|f| {
-                let mut df: FxHashMap<&str, u32> = FxHashMap::default();
+                let mut df = vec![0u32; lexicon.len()];
                 for doc in &counted {
-                    for (stem, _) in &doc.fields[f].0 {
-                        *df.entry(stem.as_ref()).or_default() += 1;
+                    for &(stem, _) in &doc.fields[f].0 {
+                        df[stem as usize] += 1;
                     }
                 }
-                df
+                df.into_iter()
+                    .map(|df| {
+                        let df = df as f32;
+                        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+                    })
+                    .collect()
             })
             .collect();
         let average: Vec<f32> = (0..FIELDS.len())
@@ -282,17 +292,16 @@ impl Analysis {
                 (total as f32 / n.max(1.0)).max(1.0)
             })
             .collect();
-        let scored: Vec<Vec<(&str, u8)>> = counted
+        let scored: Vec<Vec<(u32, u8)>> = counted
             .par_iter()
             .map(|doc| {
-                let mut scores: FxHashMap<&str, f32> = FxHashMap::default();
+                let mut scores: FxHashMap<u32, f32> = FxHashMap::default();
                 for (f, (stems, len)) in doc.fields.iter().enumerate() {
                     let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
-                    for &(ref stem, tf) in stems {
-                        let df = df[f][stem.as_ref()] as f32;
-                        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                    for &(stem, tf) in stems {
+                        let idf = idf[f][stem as usize];
                         let tf = tf as f32;
-                        *scores.entry(stem.as_ref()).or_default() +=
+                        *scores.entry(stem).or_default() +=
                             FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
                     }
                 }
@@ -302,15 +311,17 @@ impl Analysis {
                     .collect()
             })
             .collect();
-        let mut postings: FxHashMap<&str, Vec<(u32, u8)>> = FxHashMap::default();
+        let mut postings: Vec<Vec<(u32, u8)>> = vec![Vec::new(); lexicon.len()];
         for (d, scores) in scored.iter().enumerate() {
             for &(stem, score) in scores {
-                postings.entry(stem).or_default().push((d as u32, score));
+                postings[stem as usize].push((d as u32, score));
             }
         }
         let mut stems: Vec<(String, Vec<(u32, u8)>)> = postings
             .into_iter()
-            .map(|(stem, docs)| (stem.to_string(), docs))
+            .enumerate()
+            .filter(|(_, docs)| !docs.is_empty())
+            .map(|(stem, docs)| (lexicon.name(stem as u32).to_string(), docs))
             .collect();
         stems.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
@@ -346,12 +357,12 @@ impl Analysis {
 /// two of its words joined ("datacenter", "postmortem"), by its first
 /// half: `first -> [(second, stem of the whole)]`. Halves of three letters
 /// or more, so "a" + "cross" is not one.
-fn compounds(counted: &[Counted]) -> FxHashMap<String, Vec<(String, Arc<str>)>> {
+fn compounds(counted: &[Counted], lexicon: &mut Lexicon) -> FxHashMap<String, Vec<(String, u32)>> {
     let words: FxHashSet<&str> = counted
         .iter()
         .flat_map(|doc| doc.words.iter().map(AsRef::as_ref))
         .collect();
-    let mut found: FxHashMap<String, Vec<(String, Arc<str>)>> = FxHashMap::default();
+    let mut found: FxHashMap<String, Vec<(String, u32)>> = FxHashMap::default();
     for &word in &words {
         for (at, _) in word.char_indices().skip(COMPOUND_HALF) {
             let (first, second) = word.split_at(at);
@@ -359,7 +370,7 @@ fn compounds(counted: &[Counted]) -> FxHashMap<String, Vec<(String, Arc<str>)>> 
                 && words.contains(first)
                 && words.contains(second)
             {
-                let stem = stem::shared_stem(word);
+                let stem = lexicon.number(&stem::shared_stem(word));
                 found
                     .entry(first.to_string())
                     .or_default()
@@ -380,11 +391,11 @@ const COMPOUND_HALF: usize = 3;
 fn count_compounds(
     counted: &mut Counted,
     doc: &Document,
-    compounds: &FxHashMap<String, Vec<(String, Arc<str>)>>,
+    compounds: &FxHashMap<String, Vec<(String, u32)>>,
 ) {
     // Most documents hold no compound's two halves: no need to read them again.
     let words: FxHashSet<&str> = counted.words.iter().map(AsRef::as_ref).collect();
-    let halves = |(first, seconds): (&String, &Vec<(String, Arc<str>)>)| {
+    let halves = |(first, seconds): (&String, &Vec<(String, u32)>)| {
         words.contains(first.as_str()) && seconds.iter().any(|(s, _)| words.contains(s.as_str()))
     };
     if !compounds.iter().any(halves) {
@@ -400,7 +411,7 @@ fn count_compounds(
             {
                 match stems.iter_mut().find(|(stem, _)| *stem == joined.1) {
                     Some((_, n)) => *n += 1,
-                    None => stems.push((joined.1.clone(), 1)),
+                    None => stems.push((joined.1, 1)),
                 }
             }
             previous = Some(word);

@@ -26,20 +26,57 @@ const SHARDS: usize = 8;
 
 /// What one document holds: per field, each stem's count and the field's
 /// length in tokens; and its distinct words.
-pub(super) struct Counted<'a> {
-    /// Stems shared with the stemmer's cache (or the stored counts): a
-    /// document's are mostly words every other document has.
-    pub fields: Vec<Field>,
+pub(super) struct Counted<'a, S = u32> {
+    /// By number in the build's [`Lexicon`].
+    pub fields: Vec<Field<S>>,
     /// Borrowed from the text where the text has them lowercase already,
     /// or from the stored counts.
     pub words: Vec<Cow<'a, str>>,
 }
 
 /// A field's stems with their counts, and its length in tokens.
-pub(super) type Field = (Vec<(Arc<str>, u32)>, u32);
+pub(super) type Field<S> = (Vec<(S, u32)>, u32);
+
+/// A document counted from its text, its stems shared with the stemmer's
+/// cache: a document's are mostly words every other document has.
+type Fresh<'a> = Counted<'a, Arc<str>>;
+
+/// Every document counted, with the stems they hold.
+pub(super) struct Counts<'a> {
+    pub stems: Lexicon,
+    pub docs: Vec<Counted<'a>>,
+}
+
+/// The stems of a build, each numbered once, so that the counts of every
+/// document are numbers and the index's tables arrays.
+#[derive(Default)]
+pub(super) struct Lexicon {
+    names: Vec<Arc<str>>,
+    numbers: FxHashMap<Arc<str>, u32>,
+}
+
+impl Lexicon {
+    pub fn number(&mut self, stem: &Arc<str>) -> u32 {
+        if let Some(&n) = self.numbers.get(stem) {
+            return n;
+        }
+        let n = self.names.len() as u32;
+        self.names.push(stem.clone());
+        self.numbers.insert(stem.clone(), n);
+        n
+    }
+
+    pub fn name(&self, n: u32) -> &str {
+        &self.names[n as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+}
 
 /// Counts `fields`, the texts of one document's searchable fields.
-pub(super) fn count<'a>(fields: &'a [Cow<'_, str>]) -> Counted<'a> {
+fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
     let mut words: FxHashSet<Cow<'a, str>> = FxHashSet::default();
     let fields = fields
         .iter()
@@ -71,12 +108,46 @@ pub(super) fn count<'a>(fields: &'a [Cow<'_, str>]) -> Counted<'a> {
 pub(super) fn count_all<'a>(
     documents: &[&'a [Cow<'_, str>]],
     stored: &'a Stored,
-) -> (Vec<Counted<'a>>, ToStore) {
+) -> (Counts<'a>, ToStore) {
     let hashes: Vec<Hash> = documents.par_iter().map(|d| hash(d)).collect();
-    let counted: Vec<Counted> = documents
+    let found: Vec<Result<Counted, Fresh>> = documents
         .par_iter()
         .zip(&hashes)
-        .map(|(fields, hash)| stored.get(hash).unwrap_or_else(|| count(fields)))
+        .map(|(fields, hash)| stored.get(hash).ok_or_else(|| count(fields)))
+        .collect();
+    // Stored documents are numbered by their shard's table: each stem of
+    // a table is numbered once here, a fresh document's one by one.
+    let mut stems = Lexicon::default();
+    let renumber: Vec<Vec<u32>> = stored
+        .stems
+        .iter()
+        .map(|table| table.iter().map(|stem| stems.number(stem)).collect())
+        .collect();
+    let docs = found
+        .into_iter()
+        .zip(&hashes)
+        .map(|(found, hash)| match found {
+            Ok(mut counted) => {
+                let table = &renumber[stored.index[hash].0];
+                for (pairs, _) in &mut counted.fields {
+                    for (stem, _) in pairs {
+                        *stem = table[*stem as usize];
+                    }
+                }
+                counted
+            }
+            Err(fresh) => Counted {
+                fields: fresh
+                    .fields
+                    .into_iter()
+                    .map(|(pairs, len)| {
+                        let pairs = pairs.iter().map(|(s, tf)| (stems.number(s), *tf));
+                        (pairs.collect(), len)
+                    })
+                    .collect(),
+                words: fresh.words,
+            },
+        })
         .collect();
     // A shard is written again when it lacks one of its documents, or holds
     // one the site no longer has.
@@ -93,7 +164,7 @@ pub(super) fn count_all<'a>(
     for (n, shard) in stored.shards.iter().enumerate() {
         dirty[n] |= shard.as_ref().is_none_or(|s| s.docs.len() != held[n]);
     }
-    (counted, ToStore { hashes, dirty })
+    (Counts { stems, docs }, ToStore { hashes, dirty })
 }
 
 /// A hash of a document's searchable text, field by field.
@@ -191,35 +262,38 @@ impl Stored {
         }
     }
 
+    /// The counts of the document whose text has `hash`, its stems
+    /// numbered by its shard's table.
     fn get(&self, hash: &Hash) -> Option<Counted<'_>> {
         let &(n, at) = self.index.get(hash)?;
         let shard = self.shards[n].as_ref()?;
-        let (stems, saved) = (&self.stems[n], &shard.docs[at].1);
+        let saved = &shard.docs[at].1;
         // A number out of its table is a damaged file: count again.
-        let fields = saved
+        let stems = shard.stems.len() as u32;
+        if saved
             .fields
             .iter()
-            .map(|(pairs, len)| {
-                let pairs = pairs
-                    .iter()
-                    .map(|&(stem, tf)| Some((stems.get(stem as usize)?.clone(), tf)))
-                    .collect::<Option<_>>()?;
-                Some((pairs, *len))
-            })
-            .collect::<Option<_>>()?;
+            .flat_map(|f| &f.0)
+            .any(|&(s, _)| s >= stems)
+        {
+            return None;
+        }
         let words = saved
             .words
             .iter()
             .map(|&w| Some(Cow::Borrowed(shard.words.get(w as usize)?.as_str())))
             .collect::<Option<_>>()?;
-        Some(Counted { fields, words })
+        Some(Counted {
+            fields: saved.fields.clone(),
+            words,
+        })
     }
 }
 
 impl ToStore {
     /// Writes the shards whose documents changed to `dir`, each whole or
     /// not at all.
-    pub(super) fn write(&self, counted: &[Counted], dir: &Path) -> anyhow::Result<()> {
+    pub(super) fn write(&self, counts: &Counts, dir: &Path) -> anyhow::Result<()> {
         if !self.dirty.contains(&true) {
             return Ok(());
         }
@@ -233,17 +307,23 @@ impl ToStore {
                 let docs = self
                     .hashes
                     .iter()
-                    .zip(counted)
+                    .zip(&counts.docs)
                     .filter(|(hash, _)| shard_of(hash) == n && seen.insert(*hash));
-                let shard = Shard::of(key.clone(), docs);
+                let shard = Shard::of(key.clone(), &counts.stems, docs);
                 crate::guard::write_msgpack_atomically(&shard_path(dir, n), &shard)
             })
     }
 }
 
 impl Shard {
-    fn of<'a>(key: String, docs: impl Iterator<Item = (&'a Hash, &'a Counted<'a>)>) -> Shard {
-        let mut stems = Table::default();
+    fn of<'a>(
+        key: String,
+        lexicon: &Lexicon,
+        docs: impl Iterator<Item = (&'a Hash, &'a Counted<'a>)>,
+    ) -> Shard {
+        // The shard's table of stems, by number in the lexicon.
+        let mut numbers = vec![u32::MAX; lexicon.len()];
+        let mut stems = Vec::new();
         let mut words = Table::default();
         let docs = docs
             .map(|(hash, counted)| {
@@ -253,7 +333,14 @@ impl Shard {
                     .map(|(pairs, len)| {
                         let pairs = pairs
                             .iter()
-                            .map(|(stem, tf)| (stems.number(stem), *tf))
+                            .map(|&(stem, tf)| {
+                                let n = &mut numbers[stem as usize];
+                                if *n == u32::MAX {
+                                    *n = stems.len() as u32;
+                                    stems.push(lexicon.name(stem).to_string());
+                                }
+                                (*n, tf)
+                            })
                             .collect();
                         (pairs, *len)
                     })
@@ -264,7 +351,7 @@ impl Shard {
             .collect();
         Shard {
             key,
-            stems: stems.names,
+            stems,
             words: words.names,
             docs,
         }
