@@ -13,13 +13,16 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::page::Page;
 use super::theme::Theme;
+use crate::content::Body;
 use crate::site::Site;
 
 const FILE_NAME: &str = "pages.json";
@@ -65,18 +68,12 @@ impl State {
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|(key, shown)| {
-                let document = match shown {
-                    Shown::Incident(i) => serde_json::to_value(&*site.incidents[i]),
-                    Shown::Advice(a) => serde_json::to_value(&site.advice[a]),
-                    Shown::Plain(p) => serde_json::to_value(&site.pages[p]),
+                let (fields, body) = match shown {
+                    Shown::Incident(i) => split(&*site.incidents[i], |d| &mut d.body),
+                    Shown::Advice(a) => split(&site.advice[a], |d| &mut d.body),
+                    Shown::Plain(p) => split(&site.pages[p], |d| &mut d.body),
                 };
-                // Every field but the body, whatever fields there are.
-                let mut value = document.unwrap_or_default();
-                let body = value
-                    .as_object_mut()
-                    .and_then(|fields| fields.remove("body"))
-                    .unwrap_or_default();
-                (key, hash(&value.to_string()), hash(&body.to_string()))
+                (key, fields, body)
             })
             .collect();
         let mut bodies = FxHashMap::default();
@@ -142,10 +139,34 @@ impl Reuse {
     }
 }
 
-fn hash(text: &str) -> u64 {
-    let mut hasher = FxHasher::default();
-    text.hash(&mut hasher);
-    hasher.finish()
+/// Fingerprints of a document: of every field but its body (whatever
+/// fields there are), and of its body.
+fn split<T: Serialize + Clone>(
+    document: &T,
+    body: impl Fn(&mut T) -> &mut Arc<Body>,
+) -> (u64, u64) {
+    // The body is shared, not copied.
+    let mut fields = document.clone();
+    let body = std::mem::take(body(&mut fields));
+    (fingerprint(&fields), fingerprint(&*body))
+}
+
+/// A hash of `value` as MessagePack, made without holding the encoding.
+fn fingerprint(value: &impl Serialize) -> u64 {
+    struct Sink(Xxh3);
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = std::io::BufWriter::new(Sink(Xxh3::new()));
+    // Writing to memory, of types that always serialize, cannot fail.
+    let _ = rmp_serde::encode::write_named(&mut out, value);
+    out.into_inner().map_or(0, |sink| sink.0.digest())
 }
 
 /// Each document's key, and what pages show it.
