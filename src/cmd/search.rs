@@ -105,7 +105,7 @@ impl SearchArgs {
         // The freshness check states every content file, and the search
         // does not need its answer until the end: both run at once, and
         // the early answer is dropped if the index turns out stale.
-        let (freshness, early) = if self.no_refresh && Stamp::read(dir).is_some() {
+        let (freshness, early) = if self.no_refresh && Stamp::exists(dir) {
             (Freshness::Fresh, ask(dir, &request))
         } else {
             stamp::freshness_beside(&root, &config, dir, || ask(dir, &request))
