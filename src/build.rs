@@ -278,7 +278,8 @@ fn render_site(
         // a good build, and the next one parses everything again.
         scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
         // The export and the browser search index are made by the
-        // renderer's pool too, as jobs beside the pages.
+        // renderer's pool too, as jobs beside the pages: the index first,
+        // the longest of them, so that a rebuild does not wait for it.
         let unchanged = |path: &Path| writer.keep(path);
         // A record shows one document: kept while its body is.
         let kept = |kind: content::Kind, n: usize, path: &Path| {
@@ -303,7 +304,7 @@ fn render_site(
             Renderer::new(
                 Arc::clone(site),
                 Arc::new(theme),
-                vec![export_file(), table_data(), browser],
+                vec![browser, export_file(), table_data()],
             )
             .each(
                 &|file| writer.offer(file),
