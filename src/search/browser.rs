@@ -452,10 +452,17 @@ fn split(stems: &[(&str, usize)], chars: usize, keys: &mut Vec<String>) {
 /// The shard a stem or word belongs to: its longest prefix among `keys`,
 /// in byte order. `None` when no key is a prefix: no stem starts so.
 pub fn shard_of<'k>(word: &str, keys: &'k [String]) -> Option<&'k str> {
-    (1..=MAX_KEY_CHARS)
-        .rev()
-        .map(|n| word.chars().take(n).collect::<String>())
-        .find_map(|prefix| keys.binary_search(&prefix).ok().map(|at| keys[at].as_str()))
+    let ends = word.char_indices().map(|(at, _)| at).skip(1);
+    let prefixes: Vec<&str> = ends
+        .chain([word.len()])
+        .take(MAX_KEY_CHARS)
+        .map(|end| &word[..end])
+        .collect();
+    prefixes.iter().rev().find_map(|prefix| {
+        keys.binary_search_by(|key| key.as_str().cmp(prefix))
+            .ok()
+            .map(|at| keys[at].as_str())
+    })
 }
 
 #[derive(Serialize)]
@@ -523,20 +530,26 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
 /// the next best by [`TIER_DOCS`]; each tier in document order, as
 /// [`encode`] wants them. Ties in score go to the lower number.
 fn tiers(docs: &[(u32, u8)]) -> Vec<Vec<(u32, u8)>> {
-    if docs.len() <= FIRST_TIER {
-        return vec![docs.to_vec()];
+    // Best first: the higher score, then the lower number.
+    let rank = |a: &(u32, u8), b: &(u32, u8)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+    // The worst document of each tier but the last, found without
+    // sorting: a common stem is in most documents.
+    let mut bounds = Vec::new();
+    let mut order = docs.to_vec();
+    let (mut start, mut size) = (0, FIRST_TIER);
+    while start + size < order.len() {
+        let (_, worst, _) = order[start..].select_nth_unstable_by(size - 1, rank);
+        bounds.push(*worst);
+        start += size;
+        size = TIER_DOCS;
     }
-    let mut best = docs.to_vec();
-    best.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let (first, rest) = best.split_at(FIRST_TIER);
-    std::iter::once(first)
-        .chain(rest.chunks(TIER_DOCS))
-        .map(|tier| {
-            let mut tier = tier.to_vec();
-            tier.sort_unstable();
-            tier
-        })
-        .collect()
+    // `docs` is in document order, and so is each tier taken from it.
+    let mut tiers = vec![Vec::new(); bounds.len() + 1];
+    for doc in docs {
+        let tier = bounds.partition_point(|bound| rank(bound, doc).is_lt());
+        tiers[tier].push(*doc);
+    }
+    tiers
 }
 
 /// A score in one byte: see [`SCORE_SCALE`].
@@ -749,12 +762,35 @@ mod tests {
     }
 
     #[test]
+    fn tiers_are_the_best_documents_first_cut_and_each_in_document_order() {
+        // Few scores, so most documents tie with others.
+        let docs: Vec<(u32, u8)> = (0..FIRST_TIER as u32 + 2 * TIER_DOCS as u32 + 77)
+            .map(|d| (d, (d.wrapping_mul(7919) % 13) as u8 + 1))
+            .collect();
+        let mut best = docs.clone();
+        best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let (first, rest) = best.split_at(FIRST_TIER);
+        let sorted: Vec<Vec<(u32, u8)>> = std::iter::once(first)
+            .chain(rest.chunks(TIER_DOCS))
+            .map(|tier| {
+                let mut tier = tier.to_vec();
+                tier.sort();
+                tier
+            })
+            .collect();
+        assert_eq!(tiers(&docs), sorted);
+        assert_eq!(tiers(&docs[..FIRST_TIER]), vec![docs[..FIRST_TIER].to_vec()]);
+    }
+
+    #[test]
     fn a_word_belongs_to_its_longest_key() {
         let keys: Vec<String> = ["a", "ce", "cer", "d"].map(String::from).to_vec();
         assert_eq!(shard_of("certif", &keys), Some("cer"));
         assert_eq!(shard_of("cell", &keys), Some("ce"));
         assert_eq!(shard_of("dns", &keys), Some("d"));
         assert_eq!(shard_of("zebra", &keys), None);
+        assert_eq!(shard_of("c", &keys), None);
+        assert_eq!(shard_of("", &keys), None);
     }
 
     /// The site splits and folds words as `castor search` does: the same
