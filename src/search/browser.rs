@@ -249,23 +249,31 @@ impl Analysis {
     fn of(docs: &[Document], cache: Option<&Path>) -> Analysis {
         let stored = cache.map(Stored::read).unwrap_or_default();
         let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc.fields[..]).collect();
-        let (mut counts, to_store) = counted::count_all(&fields, &stored);
+        let (counts, to_store) = counted::count_all(&fields, &stored);
+        drop(stored);
         if let Some(dir) = cache {
             // Only saves time: without it, the next build counts again.
             let _ = to_store.write(&counts, dir);
         }
-        let compounds = compounds(&counts.docs, &mut counts.stems);
-        if !compounds.is_empty() {
-            counts
-                .docs
-                .par_iter_mut()
-                .zip(docs)
-                .for_each(|(counted, doc)| count_compounds(counted, doc, &compounds));
-        }
         let Counts {
-            stems: lexicon,
-            docs: counted,
+            stems: mut lexicon,
+            words: dictionary,
+            docs: mut counted,
         } = counts;
+        // Each word's documents: the vocabulary, and which words of the
+        // dictionary the site still holds.
+        let mut word_docs = vec![0u32; dictionary.len()];
+        for doc in &counted {
+            for &word in &doc.words {
+                word_docs[word as usize] += 1;
+            }
+        }
+        let compounds = compounds(&dictionary, &word_docs, &mut lexicon);
+        if !compounds.is_empty() {
+            counted.par_iter_mut().zip(docs).for_each(|(counted, doc)| {
+                count_compounds(counted, doc, &compounds, &dictionary);
+            });
+        }
         let n = docs.len() as f32;
         // Per field: each stem's weight by how few documents hold it, and
         // the average length.
@@ -324,15 +332,12 @@ impl Analysis {
             .map(|(stem, docs)| (lexicon.name(stem as u32).to_string(), docs))
             .collect();
         stems.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
-        for doc in &counted {
-            for word in &doc.words {
-                *counts.entry(word.as_ref()).or_default() += 1;
-            }
-        }
-        let mut words: Vec<(String, (String, u32))> = counts
-            .into_iter()
-            .map(|(word, count)| {
+        let mut words: Vec<(String, (String, u32))> = word_docs
+            .iter()
+            .enumerate()
+            .filter(|&(_, &count)| count > 0)
+            .map(|(word, &count)| {
+                let word = dictionary.name(word as u32);
                 let stem = stem::with_stem(word, str::to_string);
                 (word.to_string(), (stem, count))
             })
@@ -355,26 +360,24 @@ impl Analysis {
 
 /// The compounds the site spells both ways: each word of the site that is
 /// two of its words joined ("datacenter", "postmortem"), by its first
-/// half: `first -> [(second, stem of the whole)]`. Halves of three letters
-/// or more, so "a" + "cross" is not one.
-fn compounds(counted: &[Counted], lexicon: &mut Lexicon) -> FxHashMap<String, Vec<(String, u32)>> {
-    let words: FxHashSet<&str> = counted
-        .iter()
-        .flat_map(|doc| doc.words.iter().map(AsRef::as_ref))
-        .collect();
-    let mut found: FxHashMap<String, Vec<(String, u32)>> = FxHashMap::default();
-    for &word in &words {
+/// half: `first -> [(second, stem of the whole)]`, by number. Halves of
+/// three letters or more, so "a" + "cross" is not one.
+fn compounds(
+    dictionary: &Lexicon,
+    word_docs: &[u32],
+    lexicon: &mut Lexicon,
+) -> FxHashMap<u32, Vec<(u32, u32)>> {
+    let held = |word: &str| dictionary.get(word).filter(|&w| word_docs[w as usize] > 0);
+    let mut found: FxHashMap<u32, Vec<(u32, u32)>> = FxHashMap::default();
+    for (word, _) in word_docs.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        let word = dictionary.name(word as u32);
         for (at, _) in word.char_indices().skip(COMPOUND_HALF) {
             let (first, second) = word.split_at(at);
             if second.chars().nth(COMPOUND_HALF - 1).is_some()
-                && words.contains(first)
-                && words.contains(second)
+                && let (Some(first), Some(second)) = (held(first), held(second))
             {
                 let stem = lexicon.number(&stem::shared_stem(word));
-                found
-                    .entry(first.to_string())
-                    .or_default()
-                    .push((second.to_string(), stem));
+                found.entry(first).or_default().push((second, stem));
             }
         }
     }
@@ -391,30 +394,31 @@ const COMPOUND_HALF: usize = 3;
 fn count_compounds(
     counted: &mut Counted,
     doc: &Document,
-    compounds: &FxHashMap<String, Vec<(String, u32)>>,
+    compounds: &FxHashMap<u32, Vec<(u32, u32)>>,
+    dictionary: &Lexicon,
 ) {
     // Most documents hold no compound's two halves: no need to read them again.
-    let words: FxHashSet<&str> = counted.words.iter().map(AsRef::as_ref).collect();
-    let halves = |(first, seconds): (&String, &Vec<(String, u32)>)| {
-        words.contains(first.as_str()) && seconds.iter().any(|(s, _)| words.contains(s.as_str()))
+    let words: FxHashSet<u32> = counted.words.iter().copied().collect();
+    let halves = |(first, seconds): (&u32, &Vec<(u32, u32)>)| {
+        words.contains(first) && seconds.iter().any(|(s, _)| words.contains(s))
     };
     if !compounds.iter().any(halves) {
         return;
     }
     for (field, (stems, _)) in doc.fields.iter().zip(&mut counted.fields) {
-        let mut previous: Option<Cow<str>> = None;
+        let mut previous: Option<u32> = None;
         stem::each_word(field, |word| {
+            let this = dictionary.get(&word);
             if let Some(joined) = previous
-                .as_deref()
-                .and_then(|first| compounds.get(first))
-                .and_then(|seconds| seconds.iter().find(|(second, _)| *second == word))
+                .and_then(|first| compounds.get(&first))
+                .and_then(|seconds| seconds.iter().find(|(second, _)| Some(*second) == this))
             {
                 match stems.iter_mut().find(|(stem, _)| *stem == joined.1) {
                     Some((_, n)) => *n += 1,
                     None => stems.push((joined.1, 1)),
                 }
             }
-            previous = Some(word);
+            previous = this;
         });
     }
 }
@@ -779,7 +783,10 @@ mod tests {
             })
             .collect();
         assert_eq!(tiers(&docs), sorted);
-        assert_eq!(tiers(&docs[..FIRST_TIER]), vec![docs[..FIRST_TIER].to_vec()]);
+        assert_eq!(
+            tiers(&docs[..FIRST_TIER]),
+            vec![docs[..FIRST_TIER].to_vec()]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::stem;
@@ -25,30 +26,26 @@ use super::stem;
 const SHARDS: usize = 8;
 
 /// What one document holds: per field, each stem's count and the field's
-/// length in tokens; and its distinct words.
-pub(super) struct Counted<'a, S = u32> {
-    /// By number in the build's [`Lexicon`].
-    pub fields: Vec<Field<S>>,
-    /// Borrowed from the text where the text has them lowercase already,
-    /// or from the stored counts.
-    pub words: Vec<Cow<'a, str>>,
+/// length in tokens; and its distinct words. Stems and words by number in
+/// the build's [`Lexicon`]s.
+#[derive(Debug, PartialEq)]
+pub(super) struct Counted {
+    pub fields: Vec<Field>,
+    pub words: Vec<u32>,
 }
 
 /// A field's stems with their counts, and its length in tokens.
-pub(super) type Field<S> = (Vec<(S, u32)>, u32);
+pub(super) type Field<S = u32> = (Vec<(S, u32)>, u32);
 
-/// A document counted from its text, its stems shared with the stemmer's
-/// cache: a document's are mostly words every other document has.
-type Fresh<'a> = Counted<'a, Arc<str>>;
-
-/// Every document counted, with the stems they hold.
-pub(super) struct Counts<'a> {
+/// Every document counted, with the stems and words they hold.
+pub(super) struct Counts {
     pub stems: Lexicon,
-    pub docs: Vec<Counted<'a>>,
+    pub words: Lexicon,
+    pub docs: Vec<Counted>,
 }
 
-/// The stems of a build, each numbered once, so that the counts of every
-/// document are numbers and the index's tables arrays.
+/// Names each numbered once, so that the counts of every document are
+/// numbers and the index's tables arrays.
 #[derive(Default)]
 pub(super) struct Lexicon {
     names: Vec<Arc<str>>,
@@ -56,14 +53,20 @@ pub(super) struct Lexicon {
 }
 
 impl Lexicon {
-    pub fn number(&mut self, stem: &Arc<str>) -> u32 {
-        if let Some(&n) = self.numbers.get(stem) {
+    pub fn number(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(name) {
             return n;
         }
         let n = self.names.len() as u32;
-        self.names.push(stem.clone());
-        self.numbers.insert(stem.clone(), n);
+        let name: Arc<str> = Arc::from(name);
+        self.names.push(name.clone());
+        self.numbers.insert(name, n);
         n
+    }
+
+    /// The number of `name`, if it has one.
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.numbers.get(name).copied()
     }
 
     pub fn name(&self, n: u32) -> &str {
@@ -73,6 +76,13 @@ impl Lexicon {
     pub fn len(&self) -> usize {
         self.names.len()
     }
+}
+
+/// A document counted from its text: its stems shared with the stemmer's
+/// cache, its words borrowed from the text where they are lowercase.
+struct Fresh<'a> {
+    fields: Vec<Field<Arc<str>>>,
+    words: Vec<Cow<'a, str>>,
 }
 
 /// Counts `fields`, the texts of one document's searchable fields.
@@ -97,7 +107,7 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
             (stems.into_iter().collect(), len)
         })
         .collect();
-    Counted {
+    Fresh {
         fields,
         words: words.into_iter().collect(),
     }
@@ -105,38 +115,31 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
 
 /// Counts every document, taking from `stored` those whose text it holds.
 /// Gives the counts, and what to store for the next build.
-pub(super) fn count_all<'a>(
-    documents: &[&'a [Cow<'_, str>]],
-    stored: &'a Stored,
-) -> (Counts<'a>, ToStore) {
+pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Counts, ToStore) {
     let hashes: Vec<Hash> = documents.par_iter().map(|d| hash(d)).collect();
-    let found: Vec<Result<Counted, Fresh>> = documents
+    // Stored documents come numbered by their shard's tables.
+    let found: Vec<Result<(usize, Counted), Fresh>> = documents
         .par_iter()
         .zip(&hashes)
         .map(|(fields, hash)| stored.get(hash).ok_or_else(|| count(fields)))
         .collect();
-    // Stored documents are numbered by their shard's table: each stem of
-    // a table is numbered once here, a fresh document's one by one.
-    let mut stems = Lexicon::default();
-    let renumber: Vec<Vec<u32>> = stored
-        .stems
-        .iter()
-        .map(|table| table.iter().map(|stem| stems.number(stem)).collect())
-        .collect();
-    let docs = found
+    // Each name of a stored table is numbered once here, a fresh
+    // document's one by one.
+    let (mut stems, mut words) = (Lexicon::default(), Lexicon::default());
+    let renumber = |tables: &[Vec<String>], lexicon: &mut Lexicon| -> Vec<Vec<u32>> {
+        tables
+            .iter()
+            .map(|table| table.iter().map(|name| lexicon.number(name)).collect())
+            .collect()
+    };
+    let (stem_tables, word_tables) = (
+        renumber(&stored.stems, &mut stems),
+        renumber(&stored.words, &mut words),
+    );
+    let found: Vec<Result<(usize, Counted), Counted>> = found
         .into_iter()
-        .zip(&hashes)
-        .map(|(found, hash)| match found {
-            Ok(mut counted) => {
-                let table = &renumber[stored.index[hash].0];
-                for (pairs, _) in &mut counted.fields {
-                    for (stem, _) in pairs {
-                        *stem = table[*stem as usize];
-                    }
-                }
-                counted
-            }
-            Err(fresh) => Counted {
+        .map(|found| {
+            found.map_err(|fresh| Counted {
                 fields: fresh
                     .fields
                     .into_iter()
@@ -145,12 +148,36 @@ pub(super) fn count_all<'a>(
                         (pairs.collect(), len)
                     })
                     .collect(),
-                words: fresh.words,
-            },
+                words: fresh.words.iter().map(|w| words.number(w)).collect(),
+            })
         })
         .collect();
-    // A shard is written again when it lacks one of its documents, or holds
-    // one the site no longer has.
+    let docs = found
+        .into_par_iter()
+        .map(|found| match found {
+            Ok((shard, mut counted)) => {
+                let (stems, words) = (&stem_tables[shard], &word_tables[shard]);
+                for (pairs, _) in &mut counted.fields {
+                    for (stem, _) in pairs {
+                        *stem = stems[*stem as usize];
+                    }
+                }
+                for word in &mut counted.words {
+                    *word = words[*word as usize];
+                }
+                counted
+            }
+            Err(fresh) => fresh,
+        })
+        .collect();
+    let dirty = dirty_shards(&hashes, stored);
+    let counts = Counts { stems, words, docs };
+    (counts, ToStore { hashes, dirty })
+}
+
+/// The shards to write again: those that lack one of the documents, or
+/// hold one the site no longer has.
+fn dirty_shards(hashes: &[Hash], stored: &Stored) -> [bool; SHARDS] {
     let mut held = [0usize; SHARDS];
     let mut dirty = [false; SHARDS];
     let distinct: FxHashSet<&Hash> = hashes.iter().collect();
@@ -161,10 +188,10 @@ pub(super) fn count_all<'a>(
             false => dirty[n] = true,
         }
     }
-    for (n, shard) in stored.shards.iter().enumerate() {
-        dirty[n] |= shard.as_ref().is_none_or(|s| s.docs.len() != held[n]);
+    for (n, shard) in stored.docs.iter().enumerate() {
+        dirty[n] |= shard.as_ref().is_none_or(|docs| docs.len() != held[n]);
     }
-    (Counts { stems, docs }, ToStore { hashes, dirty })
+    dirty
 }
 
 /// A hash of a document's searchable text, field by field.
@@ -187,30 +214,24 @@ fn shard_of(hash: &Hash) -> usize {
 /// The counts an earlier build kept.
 #[derive(Default)]
 pub struct Stored {
-    /// By shard; `None` where the shard could not be read.
-    shards: Vec<Option<Shard>>,
-    /// Each stem of each shard, shared as the stemmer shares them.
-    stems: Vec<Vec<Arc<str>>>,
+    /// By shard: its table of stems, its table of words, and its
+    /// documents' encoded counts (`None` where it could not be read).
+    stems: Vec<Vec<String>>,
+    words: Vec<Vec<String>>,
+    docs: Vec<Option<Vec<(Hash, ByteBuf)>>>,
     /// Where each document is: its shard, and its place there.
     index: FxHashMap<Hash, (usize, usize)>,
 }
 
 /// One file of counts: tables of stems and words, and each document's
-/// counts as numbers in them.
-#[derive(Serialize, Deserialize)]
+/// counts as numbers in them, [`encode`]d.
+#[derive(Serialize, Deserialize, Default)]
 struct Shard {
     /// castor's binary: another one may count otherwise.
     key: String,
     stems: Vec<String>,
     words: Vec<String>,
-    docs: Vec<(Hash, Saved)>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    /// Per field: `(stem, count)` pairs, and the field's length.
-    fields: Vec<(Vec<(u32, u32)>, u32)>,
-    words: Vec<u32>,
+    docs: Vec<(Hash, ByteBuf)>,
 }
 
 /// Which documents a build counted, and which shards it must write.
@@ -232,61 +253,28 @@ impl Stored {
                 (shard.key == key).then_some(shard)
             })
             .collect();
-        let stems = shards
-            .iter()
-            .map(|shard| {
-                shard.as_ref().map_or_else(Vec::new, |s| {
-                    s.stems
-                        .iter()
-                        .map(|stem| Arc::from(stem.as_str()))
-                        .collect()
-                })
-            })
-            .collect();
-        let index = shards
-            .iter()
-            .enumerate()
-            .filter_map(|(n, shard)| Some((n, shard.as_ref()?)))
-            .flat_map(|(n, shard)| {
-                shard
-                    .docs
-                    .iter()
-                    .enumerate()
-                    .map(move |(at, (hash, _))| (*hash, (n, at)))
-            })
-            .collect();
-        Stored {
-            shards,
-            stems,
-            index,
+        let mut stored = Stored::default();
+        for (n, shard) in shards.into_iter().enumerate() {
+            let read = shard.is_some();
+            let shard = shard.unwrap_or_default();
+            let at = shard.docs.iter().enumerate();
+            stored
+                .index
+                .extend(at.map(|(at, (hash, _))| (*hash, (n, at))));
+            stored.stems.push(shard.stems);
+            stored.words.push(shard.words);
+            stored.docs.push(read.then_some(shard.docs));
         }
+        stored
     }
 
-    /// The counts of the document whose text has `hash`, its stems
-    /// numbered by its shard's table.
-    fn get(&self, hash: &Hash) -> Option<Counted<'_>> {
+    /// The counts of the document whose text has `hash`, numbered by its
+    /// shard's tables, with the shard.
+    fn get(&self, hash: &Hash) -> Option<(usize, Counted)> {
         let &(n, at) = self.index.get(hash)?;
-        let shard = self.shards[n].as_ref()?;
-        let saved = &shard.docs[at].1;
-        // A number out of its table is a damaged file: count again.
-        let stems = shard.stems.len() as u32;
-        if saved
-            .fields
-            .iter()
-            .flat_map(|f| &f.0)
-            .any(|&(s, _)| s >= stems)
-        {
-            return None;
-        }
-        let words = saved
-            .words
-            .iter()
-            .map(|&w| Some(Cow::Borrowed(shard.words.get(w as usize)?.as_str())))
-            .collect::<Option<_>>()?;
-        Some(Counted {
-            fields: saved.fields.clone(),
-            words,
-        })
+        let bytes = &self.docs[n].as_ref()?[at].1;
+        let counted = decode(bytes, self.stems[n].len(), self.words[n].len())?;
+        Some((n, counted))
     }
 }
 
@@ -309,7 +297,7 @@ impl ToStore {
                     .iter()
                     .zip(&counts.docs)
                     .filter(|(hash, _)| shard_of(hash) == n && seen.insert(*hash));
-                let shard = Shard::of(key.clone(), &counts.stems, docs);
+                let shard = Shard::of(key.clone(), counts, docs);
                 crate::guard::write_msgpack_atomically(&shard_path(dir, n), &shard)
             })
     }
@@ -318,65 +306,147 @@ impl ToStore {
 impl Shard {
     fn of<'a>(
         key: String,
-        lexicon: &Lexicon,
-        docs: impl Iterator<Item = (&'a Hash, &'a Counted<'a>)>,
+        counts: &Counts,
+        docs: impl Iterator<Item = (&'a Hash, &'a Counted)>,
     ) -> Shard {
-        // The shard's table of stems, by number in the lexicon.
-        let mut numbers = vec![u32::MAX; lexicon.len()];
-        let mut stems = Vec::new();
-        let mut words = Table::default();
+        let mut stems = Table::new(&counts.stems);
+        let mut words = Table::new(&counts.words);
         let docs = docs
             .map(|(hash, counted)| {
-                let fields = counted
-                    .fields
-                    .iter()
-                    .map(|(pairs, len)| {
-                        let pairs = pairs
-                            .iter()
-                            .map(|&(stem, tf)| {
-                                let n = &mut numbers[stem as usize];
-                                if *n == u32::MAX {
-                                    *n = stems.len() as u32;
-                                    stems.push(lexicon.name(stem).to_string());
-                                }
-                                (*n, tf)
-                            })
-                            .collect();
-                        (pairs, *len)
-                    })
-                    .collect();
-                let words = counted.words.iter().map(|w| words.number(w)).collect();
-                (*hash, Saved { fields, words })
+                let renumbered = Counted {
+                    fields: counted
+                        .fields
+                        .iter()
+                        .map(|(pairs, len)| {
+                            let pairs = pairs.iter().map(|&(s, tf)| (stems.number(s), tf));
+                            (pairs.collect(), *len)
+                        })
+                        .collect(),
+                    words: counted.words.iter().map(|&w| words.number(w)).collect(),
+                };
+                (*hash, ByteBuf::from(encode(&renumbered)))
             })
             .collect();
         Shard {
             key,
-            stems,
+            stems: stems.names,
             words: words.names,
             docs,
         }
     }
 }
 
-/// Names numbered in the order they come.
-#[derive(Default)]
-struct Table {
+/// A shard's table of names: the lexicon's numbers it holds, renumbered
+/// in the order they come.
+struct Table<'a> {
+    lexicon: &'a Lexicon,
+    numbers: Vec<u32>,
     names: Vec<String>,
-    numbers: FxHashMap<String, u32>,
 }
 
-impl Table {
-    fn number(&mut self, name: &str) -> u32 {
-        if let Some(&n) = self.numbers.get(name) {
-            return n;
+impl Table<'_> {
+    fn new(lexicon: &Lexicon) -> Table<'_> {
+        Table {
+            lexicon,
+            numbers: vec![u32::MAX; lexicon.len()],
+            names: Vec::new(),
         }
-        let n = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.numbers.insert(name.to_string(), n);
-        n
     }
+
+    fn number(&mut self, n: u32) -> u32 {
+        let number = &mut self.numbers[n as usize];
+        if *number == u32::MAX {
+            *number = self.names.len() as u32;
+            self.names.push(self.lexicon.name(n).to_string());
+        }
+        *number
+    }
+}
+
+/// A document's counts as varints (7 bits a byte, low first): the number
+/// of fields; for each, its length, its number of stems and each stem with
+/// its count; then the number of words and each word.
+fn encode(counted: &Counted) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut put = |mut n: u32| {
+        while n >= 0x80 {
+            bytes.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        bytes.push(n as u8);
+    };
+    put(counted.fields.len() as u32);
+    for (pairs, len) in &counted.fields {
+        put(*len);
+        put(pairs.len() as u32);
+        for &(stem, tf) in pairs {
+            put(stem);
+            put(tf);
+        }
+    }
+    put(counted.words.len() as u32);
+    for &word in &counted.words {
+        put(word);
+    }
+    bytes
+}
+
+/// [`encode`]'s counts, if `bytes` hold them whole with every stem and
+/// word in its table: anything else is a damaged file, to count again.
+fn decode(bytes: &[u8], stems: usize, words: usize) -> Option<Counted> {
+    let mut at = 0;
+    let mut next = || -> Option<u32> {
+        let mut n = 0u32;
+        for shift in (0..35).step_by(7) {
+            let byte = *bytes.get(at)?;
+            at += 1;
+            if shift == 28 && byte & 0x70 != 0 {
+                return None;
+            }
+            n |= u32::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Some(n);
+            }
+        }
+        None
+    };
+    let below = |n: u32, limit: usize| (n as usize) < limit;
+    let fields = (0..next()?)
+        .map(|_| {
+            let len = next()?;
+            let pairs = (0..next()?)
+                .map(|_| Some((next().filter(|&s| below(s, stems))?, next()?)))
+                .collect::<Option<_>>()?;
+            Some((pairs, len))
+        })
+        .collect::<Option<_>>()?;
+    let words = (0..next()?)
+        .map(|_| next().filter(|&w| below(w, words)))
+        .collect::<Option<_>>()?;
+    (at == bytes.len()).then_some(Counted { fields, words })
 }
 
 fn shard_path(dir: &Path, n: usize) -> PathBuf {
     dir.join(format!("counts-{n}.msgpack"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_decode_as_encoded_and_damage_is_refused() {
+        let counted = Counted {
+            fields: vec![(vec![(0, 1), (300, 70_000)], 70_001), (vec![], 0)],
+            words: vec![2, 1, 0],
+        };
+        let bytes = encode(&counted);
+        assert_eq!(decode(&bytes, 301, 3), Some(counted));
+        // A stem or word out of its table, a cut, a byte too many.
+        assert_eq!(decode(&bytes, 300, 3), None);
+        assert_eq!(decode(&bytes, 301, 2), None);
+        assert_eq!(decode(&bytes[..bytes.len() - 1], 301, 3), None);
+        assert_eq!(decode(&[bytes.as_slice(), &[0]].concat(), 301, 3), None);
+        assert_eq!(decode(&[0xff; 8], 301, 3), None);
+    }
 }
