@@ -357,33 +357,55 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 /// alone: a gh-pages worktree's `.git`, `.nojekyll`, `.well-known/`.
 fn remove_stale(dir: &Path, keep: &HashSet<&Path>) -> anyhow::Result<usize> {
     let keep_dirs: HashSet<&Path> = keep.iter().flat_map(|p| p.ancestors().skip(1)).collect();
-    let mut removed = 0;
-    let theirs = |relative: &Path| {
-        relative.components().any(|c| {
-            let name = c.as_os_str().to_string_lossy();
-            name.starts_with('.') && !name.ends_with(".castor-tmp")
-        })
-    };
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).contents_first(true) {
-        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
-        let path = entry.path();
-        let relative = path.strip_prefix(dir).unwrap_or(path);
-        if theirs(relative) {
-            continue;
-        }
-        if entry.file_type().is_dir() {
-            if !keep_dirs.contains(relative) {
-                // Its stale files went just before it (contents first); one
-                // that holds someone's dot entries stays.
-                match fs::remove_dir(path) {
-                    Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
-                    other => other.with_context(|| format!("cannot remove {}", path.display()))?,
-                }
+    remove_stale_under(dir, Path::new(""), keep, &keep_dirs)
+}
+
+/// [`remove_stale`] in the directory `relative` of `dir`: each directory's
+/// entries on every core, since a site is mostly directories of one page.
+fn remove_stale_under(
+    dir: &Path,
+    relative: &Path,
+    keep: &HashSet<&Path>,
+    keep_dirs: &HashSet<&Path>,
+) -> anyhow::Result<usize> {
+    let path = dir.join(relative);
+    let entries: Vec<fs::DirEntry> = fs::read_dir(&path)
+        .and_then(Iterator::collect)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    entries
+        .par_iter()
+        .map(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && !name.ends_with(".castor-tmp") {
+                return Ok(0);
             }
-        } else if !keep.contains(relative) {
-            fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
+            let relative = relative.join(entry.file_name());
+            let path = entry.path();
+            let is_dir = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .is_dir();
+            if is_dir {
+                let removed = remove_stale_under(dir, &relative, keep, keep_dirs)?;
+                if !keep_dirs.contains(relative.as_path()) {
+                    // Its stale files went just before; one that holds
+                    // someone's dot entries stays.
+                    match fs::remove_dir(&path) {
+                        Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
+                        other => {
+                            other.with_context(|| format!("cannot remove {}", path.display()))?
+                        }
+                    }
+                }
+                Ok(removed)
+            } else if !keep.contains(relative.as_path()) {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                Ok(1)
+            } else {
+                Ok(0)
+            }
+        })
+        .sum()
 }
