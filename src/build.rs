@@ -243,11 +243,11 @@ fn render_site(
     let theme = timings
         .time("theme", || render::theme::load(root, &config.build.theme))
         .map_err(|d| Failure::Config(vec![d]))?;
-    // Stamped before reading, so an edit made during the build leaves the
-    // index stale rather than wrongly fresh.
-    let stamp = timings.time("stamp", || Stamp::of(root, config));
     let cache_dir = dirs.cache();
     let cache = timings.time("cache", || content::Cache::read(&cache_dir));
+    // Stamped before reading the content, so an edit made during the build
+    // leaves the index stale rather than wrongly fresh.
+    let stamp = timings.time("stamp", || Stamp::of_cached(root, config, &cache));
     let Loaded { site, diagnostics } = without_errors(load_timed(
         root,
         config.clone(),
@@ -395,9 +395,9 @@ pub fn index(
     anew: bool,
 ) -> Result<(), Failure> {
     guard::clean_staging(&dirs.index.dir, lock);
-    let stamp = Stamp::of(root, config);
     let cache_dir = dirs.cache();
     let cache = content::Cache::read(&cache_dir);
+    let stamp = Stamp::of_cached(root, config, &cache);
     let Loaded { site, .. } = load_cached(root, config.clone(), false, &cache, &Timings::new())?;
     // As in `build`, a cache that cannot be kept only costs time.
     let _ = cache.write(&cache_dir);

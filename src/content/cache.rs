@@ -64,6 +64,9 @@ struct Entries {
 struct Entry {
     version: FileVersion,
     parsed: Parsed,
+    /// The file's bytes, hashed ([`bytes_hash`]): the search index's stamp
+    /// takes it instead of reading the file again.
+    content: u64,
 }
 
 /// What tells one version of a file from another without reading it: its
@@ -198,8 +201,17 @@ impl Cache {
         })
     }
 
-    /// Keeps what parsing a file gave, which the cache did not have.
-    pub(super) fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed) {
+    /// The hash of the bytes of the file at `path` ([`bytes_hash`]), if the
+    /// cache holds it as it is at `version`.
+    pub fn content(&self, path: &Path, version: &FileVersion) -> Option<u64> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.files.get(path.as_os_str())?;
+        (entry.version == *version).then_some(entry.content)
+    }
+
+    /// Keeps what parsing a file gave, which the cache did not have, and
+    /// the hash of its bytes.
+    pub(super) fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed, content: u64) {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.dirty[shard_of(path)] = true;
@@ -208,6 +220,7 @@ impl Cache {
             Entry {
                 version: FileVersion::of(meta),
                 parsed: parsed.clone(),
+                content,
             },
         );
     }
@@ -225,6 +238,11 @@ impl Cache {
             keep
         });
     }
+}
+
+/// The hash of a file's bytes, as the parse cache keeps it.
+pub fn bytes_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 fn shard_path(dir: &Path, n: usize) -> PathBuf {

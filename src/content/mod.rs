@@ -24,7 +24,7 @@ use crate::slug;
 
 use cache::Parsed;
 pub(crate) use cache::binary_fingerprint;
-pub use cache::{Cache, FileVersion, Use as CacheUse};
+pub use cache::{Cache, FileVersion, Use as CacheUse, bytes_hash};
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
@@ -280,28 +280,22 @@ fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec
         Ok(meta) => meta,
         Err(e) => return error(format!("cannot read: {e}"), ""),
     };
-    let Some(cache) = options.cache else {
-        return parse_one(found, options);
-    };
-    if let Some(parsed) = cache.get(&found.display, &meta) {
+    if let Some(parsed) = options.cache.and_then(|c| c.get(&found.display, &meta)) {
         return parsed;
     }
-    let parsed = parse_one(found, options);
-    cache.put(&found.display, &meta, &parsed);
+    let bytes = match std::fs::read(&found.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return error(format!("cannot read: {e}"), ""),
+    };
+    let content = cache::bytes_hash(&bytes);
+    let parsed = parse_one(found, bytes, options);
+    if let Some(cache) = options.cache {
+        cache.put(&found.display, &meta, &parsed, content);
+    }
     parsed
 }
 
-fn parse_one(found: &Found, options: &LoadOptions) -> Parsed {
-    let error = |message: String| {
-        (
-            None,
-            vec![Diagnostic::error(&found.display, Pos::START, message)],
-        )
-    };
-    let bytes = match std::fs::read(&found.path) {
-        Ok(bytes) => bytes,
-        Err(e) => return error(format!("cannot read: {e}")),
-    };
+fn parse_one(found: &Found, bytes: Vec<u8>, options: &LoadOptions) -> Parsed {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {

@@ -744,3 +744,28 @@ fn the_site_finds_compounds_in_either_spelling() {
         assert!(urls(&answer).iter().any(|u| u == url), "{query}: {answer}");
     }
 }
+
+/// A rebuild stamps the index with the hashes of the bytes its parse cache
+/// holds, not reading those files again: the stamp must be the one the
+/// files give, or the next search after a `touch` would rebuild.
+#[test]
+fn a_touch_after_a_rebuild_does_not_rebuild_the_index() {
+    let kb = Fixture::new("search");
+    castor_in(kb.root(), &["build"]).success();
+    let path = "content/incidents/2021-10-04-facebook-bgp.md";
+    let text = kb.read(path);
+    kb.write(path, format!("{text}\nZebrafish.\n"));
+    castor_in(kb.root(), &["build"]).success();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    for entry in std::fs::read_dir(kb.root().join("content/incidents")).unwrap() {
+        std::fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+    }
+    let run = kb.search(&["zebrafish"]).success();
+    assert_eq!(run.stderr, "", "no rebuild");
+    assert!(run.stdout.contains("Facebook"), "{}", run.stdout);
+}
