@@ -277,9 +277,6 @@ fn render_site(
         // The cache only saves time: a build that cannot keep it is still
         // a good build, and the next one parses everything again.
         scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
-        // The export and the browser search index are made by the
-        // renderer's pool too, as jobs beside the pages: the index first,
-        // the longest of them, so that a rebuild does not wait for it.
         let unchanged = |path: &Path| writer.keep(path);
         // A record shows one document: kept while its body is.
         let kept = |kind: content::Kind, n: usize, path: &Path| {
@@ -291,6 +288,9 @@ fn render_site(
                 reuse.keeps_body(shown) && unchanged(path)
             })
         };
+        // The export and the browser search index are made by the
+        // renderer's pool too, as jobs beside the pages: the index first,
+        // the longest of them, so that a rebuild does not wait for it.
         let browser = Extra::new(search::browser::DIR, |site: &Site| {
             timings.time("browser index", || {
                 let (files, vocabulary) = search::browser::index(site, Some(&cache_dir), &kept);
