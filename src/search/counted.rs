@@ -434,6 +434,41 @@ fn shard_path(dir: &Path, n: usize) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// Stored counts holding the documents of `hashes`, each encoded empty.
+    fn stored(hashes: &[Hash]) -> Stored {
+        let mut stored = Stored::default();
+        for n in 0..SHARDS {
+            let docs: Vec<(Hash, ByteBuf)> = hashes
+                .iter()
+                .filter(|h| shard_of(h) == n)
+                .map(|h| (*h, ByteBuf::new()))
+                .collect();
+            let at = docs.iter().enumerate();
+            stored.index.extend(at.map(|(at, (h, _))| (*h, (n, at))));
+            stored.stems.push(Vec::new());
+            stored.words.push(Vec::new());
+            stored.docs.push(Some(docs));
+        }
+        stored
+    }
+
+    #[test]
+    fn a_shard_is_written_again_when_a_document_comes_or_goes() {
+        let (a, b, c) = ([0, 1], [SHARDS as u64, 2], [1, 3]);
+        let kept = stored(&[a, b]);
+        assert_eq!(dirty_shards(&[a, b], &kept), [false; SHARDS]);
+        // The same text twice is one document of the shard.
+        assert_eq!(dirty_shards(&[a, b, a], &kept), [false; SHARDS]);
+        let gone = dirty_shards(&[a], &kept);
+        assert!(gone[0] && gone.iter().filter(|d| **d).count() == 1);
+        let new = dirty_shards(&[a, b, c], &kept);
+        assert!(new[1] && new.iter().filter(|d| **d).count() == 1);
+        // A shard that could not be read is written again.
+        let mut damaged = stored(&[a, b]);
+        damaged.docs[5] = None;
+        assert!(dirty_shards(&[a, b], &damaged)[5]);
+    }
+
     #[test]
     fn counts_decode_as_encoded_and_damage_is_refused() {
         let counted = Counted {
