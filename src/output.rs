@@ -375,12 +375,12 @@ fn remove_stale_under(
     entries
         .par_iter()
         .map(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
+            let file_name = entry.file_name();
+            let name = file_name.to_string_lossy();
             if name.starts_with('.') && !name.ends_with(".castor-tmp") {
                 return Ok(0);
             }
-            let relative = relative.join(entry.file_name());
+            let relative = relative.join(&file_name);
             let path = entry.path();
             let is_dir = entry
                 .file_type()

@@ -108,18 +108,14 @@ pub fn index(
     let keys = shard_keys(&analysis);
     let mut files = vec![script("meta", &meta(site, &keys))];
     files.par_extend(shards(&analysis, &keys));
-    files.par_extend(
-        docs.par_iter()
-            .enumerate()
-            .filter(|&(n, _)| {
-                let (kind, at) = match n.checked_sub(site.incidents.len()) {
-                    None => (Kind::Incident, n),
-                    Some(a) => (Kind::Advice, a),
-                };
-                !kept(kind, at, &path_of(&format!("d/{n}")))
-            })
-            .map(|(n, doc)| script(&format!("d/{n}"), &doc.record)),
-    );
+    files.par_extend(docs.par_iter().enumerate().filter_map(|(n, doc)| {
+        let name = format!("d/{n}");
+        let (kind, at) = match n.checked_sub(site.incidents.len()) {
+            None => (Kind::Incident, n),
+            Some(a) => (Kind::Advice, a),
+        };
+        (!kept(kind, at, &path_of(&name))).then(|| script(&name, &doc.record))
+    }));
     files.extend(facets(site));
     files.extend(typo_lists(&analysis));
     (files, analysis.vocabulary())
@@ -250,6 +246,7 @@ impl Analysis {
         let stored = cache.map(Stored::read).unwrap_or_default();
         let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc.fields[..]).collect();
         let (counts, to_store) = counted::count_all(&fields, &stored);
+        // Copied into the counts: freed before they are scored.
         drop(stored);
         if let Some(dir) = cache {
             // Only saves time: without it, the next build counts again.

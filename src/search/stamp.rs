@@ -78,17 +78,21 @@ impl Freshness {
 impl Stamp {
     /// The stamp of the content under `root` as it is now.
     pub fn of(root: &Path, config: &Config) -> Stamp {
-        Stamp::of_cached(root, config, &crate::content::Cache::default())
+        Stamp::knowing(root, config, &unknown)
     }
 
     /// [`Stamp::of`], reading only the files whose bytes `cache` does not
     /// know as they are: a build reads its parse cache first, and a
     /// rebuild need not read 750 MB of content at 100,000 incidents.
     pub fn of_cached(root: &Path, config: &Config, cache: &crate::content::Cache) -> Stamp {
-        let files = Files::new(root, listing(root, config));
         let known =
             |dir: &Path, name: &OsStr, file: &sys::File| cache.content(&dir.join(name), file);
-        let content = content_hash(root, &known);
+        Stamp::knowing(root, config, &known)
+    }
+
+    fn knowing(root: &Path, config: &Config, known: &Known) -> Stamp {
+        let files = Files::new(root, listing(root, config));
+        let content = content_hash(root, known);
         Stamp {
             format: super::schema::FORMAT_VERSION,
             castor: env!("CARGO_PKG_VERSION").into(),

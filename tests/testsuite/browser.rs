@@ -114,6 +114,17 @@ pub(crate) async fn results(client: &Client) -> String {
     text_of(client, Locator::Id("search-results")).await
 }
 
+/// Opens the search page's filters, and waits for their counts.
+async fn open_filters(client: &Client) {
+    click(client, "#search-filters summary").await;
+    wait_for(
+        client,
+        Locator::Css("#search-category option:nth-child(2)"),
+        "the categories counted",
+    )
+    .await;
+}
+
 /// The text of the first element `locator` finds.
 async fn text_of(client: &Client, locator: Locator<'_>) -> String {
     client.find(locator).await.unwrap().text().await.unwrap()
@@ -232,13 +243,7 @@ fn the_search_page_ranks_corrects_and_excerpts_over_http_and_from_disk() {
             // opens the filters.
             client.goto(&search("backup")).await.unwrap();
             results(&client).await;
-            click(&client, "#search-filters summary").await;
-            wait_for(
-                &client,
-                Locator::Css("#search-category option:nth-child(2)"),
-                "the categories counted",
-            )
-            .await;
+            open_filters(&client).await;
             let text = results(&client).await;
             let shown = client
                 .find_all(Locator::Css("#search-results li"))
@@ -385,13 +390,7 @@ fn the_search_page_filters_by_every_taxonomy() {
         client.goto(&server.url("search/?q=summary")).await.unwrap();
         results(&client).await;
         // The filters count once the reader opens them.
-        click(&client, "#search-filters summary").await;
-        wait_for(
-            &client,
-            Locator::Css("#search-category option:nth-child(2)"),
-            "the categories counted",
-        )
-        .await;
+        open_filters(&client).await;
         for taxonomy in castor::site::Taxonomy::ALL {
             let css = format!("#search-{} option", taxonomy.key());
             let options = client.find_all(Locator::Css(&css)).await.unwrap();
