@@ -10,7 +10,7 @@ use crate::content::{self, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
 use crate::progress::Progress;
-use crate::render::{self, Extra, Renderer, Stop};
+use crate::render::{self, Extra, Renderer, Sink, Stop};
 use crate::search::{self, Stamp};
 use crate::site::{self, Site};
 use crate::timings::Timings;
@@ -291,13 +291,12 @@ fn render_site(
         // The export and the browser search index are made by the
         // renderer's pool too, as jobs beside the pages: the index first,
         // the longest of them, so that a rebuild does not wait for it.
-        let browser = Extra::new(search::browser::DIR, |site: &Site| {
+        let browser = Extra::new(search::browser::DIR, |site: &Site, sink: &Sink| {
             timings.time("browser index", || {
-                let (files, vocabulary) = search::browser::index(site, Some(&cache_dir), &kept);
+                let vocabulary = search::browser::index(site, Some(&cache_dir), &kept, sink);
                 // Only fails when the index thread is gone, which its own
                 // error reports.
                 let _ = words.send(vocabulary);
-                files
             })
         });
         let files = timings.time("render", || {
@@ -370,16 +369,18 @@ pub fn extras() -> Vec<Extra<'static>> {
 
 /// The rows of `/incidents/table/`, for sorting and filtering in the page.
 fn table_data() -> Extra<'static> {
-    Extra::new(crate::urls::TABLE_DATA, render::table::files)
+    Extra::new(crate::urls::TABLE_DATA, |site: &Site, sink: &Sink| {
+        render::table::files(site).into_iter().for_each(sink)
+    })
 }
 
 /// `/incidents.json`, the document `castor export` prints.
 fn export_file() -> Extra<'static> {
-    Extra::new(crate::urls::SITE_DATA, |site: &Site| {
-        vec![OutputFile {
+    Extra::new(crate::urls::SITE_DATA, |site: &Site, sink: &Sink| {
+        sink(OutputFile {
             path: crate::urls::SITE_DATA.into(),
             bytes: crate::export::json(site).into_bytes(),
-        }]
+        })
     })
 }
 

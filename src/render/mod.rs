@@ -16,7 +16,7 @@ mod timeline;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -33,8 +33,13 @@ use pager::Pager;
 
 pub use theme::Theme;
 
+/// Where an [`Extra`] hands each of its files as soon as it is made,
+/// from any thread: the browser index is a tenth of a site's bytes, and
+/// need not be held whole before it is written.
+pub type Sink<'s> = dyn Fn(OutputFile) + Sync + 's;
+
 /// How an [`Extra`] makes its files.
-type Make<'a> = Box<dyn Fn(&Site) -> Vec<OutputFile> + Send + Sync + 'a>;
+type Make<'a> = Box<dyn Fn(&Site, &Sink) + Send + Sync + 'a>;
 
 /// Files that another stage makes from the whole site at once (the
 /// export, the browser search index), rendered as a job like the pages.
@@ -49,7 +54,7 @@ pub struct Extra<'a> {
 impl<'a> Extra<'a> {
     pub fn new(
         path: impl Into<PathBuf>,
-        make: impl Fn(&Site) -> Vec<OutputFile> + Send + Sync + 'a,
+        make: impl Fn(&Site, &Sink) + Send + Sync + 'a,
     ) -> Extra<'a> {
         Extra {
             path: path.into(),
@@ -57,6 +62,43 @@ impl<'a> Extra<'a> {
             made: OnceLock::new(),
         }
     }
+
+    /// Every file it makes, held together.
+    fn files(&self, site: &Site) -> Vec<OutputFile> {
+        let files = Mutex::new(Vec::new());
+        (self.make)(site, &|file| lock(&files).push(file));
+        files.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands each file it makes to `keep` as it comes, and collects what
+    /// `keep` gives back. Once `keep` fails, the files still to come are
+    /// dropped.
+    fn each<E: Send>(
+        &self,
+        site: &Site,
+        keep: &(dyn Fn(OutputFile) -> Result<Option<OutputFile>, E> + Sync),
+    ) -> Result<Vec<OutputFile>, E> {
+        let kept = Mutex::new(Ok(Vec::new()));
+        (self.make)(site, &|file| {
+            if lock(&kept).is_err() {
+                return;
+            }
+            // Not under the lock: keeping a file may write it.
+            let file = keep(file);
+            match (&mut *lock(&kept), file) {
+                (Ok(files), Ok(file)) => files.extend(file),
+                (kept @ Ok(_), Err(e)) => *kept = Err(e),
+                (Err(_), _) => {}
+            }
+        });
+        kept.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A mutex's value, even after a panic elsewhere: what it guards here is
+/// only ever pushed to.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// How many incidents a term's feed carries.
@@ -307,6 +349,11 @@ impl<'a> Renderer<'a> {
             .jobs
             .par_iter()
             .map(|&job| {
+                if let Job::Extra(n) = job {
+                    return self.shared.extras[n]
+                        .each(self.site(), keep)
+                        .map_err(Stop::Keep);
+                }
                 if let (Job::Page(page), Some((reuse, unchanged))) = (job, reuse)
                     && reuse.keeps(page)
                     && unchanged(&file_path(&page.url(self.site())))
@@ -337,7 +384,7 @@ impl<'a> Renderer<'a> {
             .extras
             .iter()
             .find(|e| path.starts_with(&e.path))?;
-        let files = extra.made.get_or_init(|| (extra.make)(self.site()));
+        let files = extra.made.get_or_init(|| extra.files(self.site()));
         let file = files.iter().find(|f| f.path == path)?;
         Some(Ok(file.bytes.clone()))
     }
@@ -369,7 +416,7 @@ impl<'a> Renderer<'a> {
                 let url = job.url(&shared.site, &shared.theme, &shared.extras);
                 vec![file(Path::new(&url), css.as_bytes())]
             }
-            Job::Extra(n) => (shared.extras[n].make)(&shared.site),
+            Job::Extra(n) => shared.extras[n].files(&shared.site),
             Job::Page(page) => vec![render_page(shared, page)?],
         })
     }
@@ -644,5 +691,42 @@ mod tests {
             count > renderer.jobs.len(),
             "pages, static files, the export and the search index"
         );
+    }
+
+    #[test]
+    fn an_extra_hands_on_no_file_once_keeping_one_failed() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+        let config = crate::config::Config::load(&root).unwrap();
+        let site = crate::build::load(&root, config, false).ok().unwrap().site;
+        let extra = Extra::new("x", |_: &Site, sink: &Sink| {
+            for n in 0..4 {
+                sink(OutputFile {
+                    path: format!("x/{n}").into(),
+                    bytes: vec![n],
+                });
+            }
+        });
+        let offered = Mutex::new(Vec::new());
+        let keep = |file: OutputFile| {
+            lock(&offered).push(file.bytes[0]);
+            match file.bytes[0] {
+                0 => Ok(None),
+                2 => Err("disk full"),
+                _ => Ok(Some(file)),
+            }
+        };
+        assert_eq!(extra.each(&site, &keep).err(), Some("disk full"));
+        assert_eq!(
+            *lock(&offered),
+            [0, 1, 2],
+            "nothing offered after the failure"
+        );
+
+        let kept = extra.each(&site, &|file| {
+            Ok::<_, ()>(Some(file).filter(|f| f.bytes[0] % 2 == 1))
+        });
+        let kept: Vec<u8> = kept.unwrap().iter().map(|f| f.bytes[0]).collect();
+        assert_eq!(kept, [1, 3], "what keeping gives back is collected");
+        assert_eq!(extra.files(&site).len(), 4);
     }
 }

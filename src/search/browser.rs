@@ -42,6 +42,7 @@ use super::stem;
 use super::vocabulary::Vocabulary;
 use crate::content::Kind;
 use crate::output::OutputFile;
+use crate::render::Sink;
 use crate::site::{Site, Taxonomy};
 use crate::urls;
 
@@ -81,9 +82,9 @@ pub(super) fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
-/// The files of the browser index for `site`.
-pub fn files(site: &Site) -> Vec<OutputFile> {
-    index(site, None, &|_, _, _| false).0
+/// Each file of the browser index for `site`, handed to `sink`.
+pub fn files(site: &Site, sink: &Sink) {
+    index(site, None, &|_, _, _| false, sink);
 }
 
 /// The words of `site` with their document counts, without the files:
@@ -93,32 +94,36 @@ pub fn vocabulary(site: &Site, cache: Option<&Path>) -> Vocabulary {
     Analysis::of(&documents(site), cache).vocabulary()
 }
 
-/// The files of the browser index for `site`, and its words. With `cache`,
-/// the counts of each document are kept there for the next build, and
-/// taken from there when its text has not changed. A document's record is
-/// left out when `kept` takes the output's file at its path as it is
-/// (given the document as the kind and number of [`Site`] it is).
+/// Makes the browser index for `site`, handing each file to `sink` as it
+/// is made, and returns its words. With `cache`, the counts of each
+/// document are kept there for the next build, and taken from there when
+/// its text has not changed. A document's record is left out when `kept`
+/// takes the output's file at its path as it is (given the document as
+/// the kind and number of [`Site`] it is).
 pub fn index(
     site: &Site,
     cache: Option<&Path>,
     kept: &(dyn Fn(Kind, usize, &Path) -> bool + Sync),
-) -> (Vec<OutputFile>, Vocabulary) {
+    sink: &Sink,
+) -> Vocabulary {
     let docs = documents(site);
     let analysis = Analysis::of(&docs, cache);
     let keys = shard_keys(&analysis);
-    let mut files = vec![script("meta", &meta(site, &keys))];
-    files.par_extend(shards(&analysis, &keys));
-    files.par_extend(docs.par_iter().enumerate().filter_map(|(n, doc)| {
+    sink(script("meta", &meta(site, &keys)));
+    shards(&analysis, &keys, sink);
+    docs.par_iter().enumerate().for_each(|(n, doc)| {
         let name = format!("d/{n}");
         let (kind, at) = match n.checked_sub(site.incidents.len()) {
             None => (Kind::Incident, n),
             Some(a) => (Kind::Advice, a),
         };
-        (!kept(kind, at, &path_of(&name))).then(|| script(&name, &doc.record))
-    }));
-    files.extend(facets(site));
-    files.extend(typo_lists(&analysis));
-    (files, analysis.vocabulary())
+        if !kept(kind, at, &path_of(&name)) {
+            sink(script(&name, &doc.record));
+        }
+    });
+    facets(site).into_iter().for_each(sink);
+    typo_lists(&analysis).into_iter().for_each(sink);
+    analysis.vocabulary()
 }
 
 /// One searchable document: its fields as `castor search` weighs them,
@@ -478,7 +483,9 @@ struct Shard<'a> {
     w: BTreeMap<&'a str, &'a str>,
 }
 
-fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
+/// Each shard of the stems (`t/<key>`) and each later tier of a common
+/// stem's postings (`p/<stem>-<n>`), handed to `sink`.
+fn shards(analysis: &Analysis, keys: &[String], sink: &Sink) {
     let mut by_key: BTreeMap<&str, Shard> = keys
         .iter()
         .map(|k| {
@@ -490,7 +497,6 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
             (k.as_str(), shard)
         })
         .collect();
-    let mut files = Vec::new();
     for (stem, docs) in &analysis.stems {
         let Some(shard) = shard_of(stem, keys).and_then(|k| by_key.get_mut(k)) else {
             continue;
@@ -506,7 +512,7 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
                         .max()
                         .unwrap_or(0),
                 );
-                files.push(script(&format!("p/{stem}-{n}"), &encode(tier)));
+                sink(script(&format!("p/{stem}-{n}"), &encode(tier)));
             }
             shard.t.insert(stem, bounds);
         }
@@ -519,12 +525,9 @@ fn shards(analysis: &Analysis, keys: &[String]) -> Vec<OutputFile> {
             shard.w.insert(word, stem);
         }
     }
-    files.par_extend(
-        by_key
-            .par_iter()
-            .map(|(key, shard)| script(&format!("t/{key}"), shard)),
-    );
-    files
+    by_key
+        .par_iter()
+        .for_each(|(key, shard)| sink(script(&format!("t/{key}"), shard)));
 }
 
 /// A stem's postings in tiers: the best [`FIRST_TIER`] documents, then
@@ -708,15 +711,19 @@ fn typo_lists(analysis: &Analysis) -> Vec<OutputFile> {
 
 /// A file of the index: a script handing its data to the page.
 fn script(name: &str, value: &impl Serialize) -> OutputFile {
-    // Maps with string keys, strings and numbers always serialize.
-    let json = serde_json::to_string(value).unwrap_or_default();
-    let text = format!(
-        "castorIndex({},{json});\n",
-        serde_json::to_string(name).unwrap_or_default()
-    );
+    let mut bytes = b"castorIndex(".to_vec();
+    // Maps with string keys, strings and numbers always serialize, and a
+    // Vec takes every byte.
+    let _ = serde_json::to_writer(&mut bytes, name);
+    bytes.push(b',');
+    let _ = serde_json::to_writer(&mut bytes, value);
+    bytes.extend_from_slice(b");\n");
+    // Up to half of a grown buffer is spare: at 100,000 incidents, the
+    // index's files are a gigabyte.
+    bytes.shrink_to_fit();
     OutputFile {
         path: path_of(name),
-        bytes: text.into_bytes(),
+        bytes,
     }
 }
 
