@@ -113,18 +113,17 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
     }
 }
 
+/// Documents counted at a time. A fresh document's stems and words are
+/// strings until numbered, several times the size of its numbers: every
+/// document's at once was the largest allocation of a first build.
+const CHUNK: usize = 2048;
+
 /// Counts every document, taking from `stored` those whose text it holds.
 /// Gives the counts, and what to store for the next build.
 pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Counts, ToStore) {
     let hashes: Vec<Hash> = documents.par_iter().map(|d| hash(d)).collect();
-    // Stored documents come numbered by their shard's tables.
-    let found: Vec<Result<(usize, Counted), Fresh>> = documents
-        .par_iter()
-        .zip(&hashes)
-        .map(|(fields, hash)| stored.get(hash).ok_or_else(|| count(fields)))
-        .collect();
     // Each name of a stored table is numbered once here, a fresh
-    // document's one by one.
+    // document's one by one, in the order of the documents.
     let (mut stems, mut words) = (Lexicon::default(), Lexicon::default());
     let renumber = |tables: &[Vec<String>], lexicon: &mut Lexicon| -> Vec<Vec<u32>> {
         tables
@@ -136,25 +135,31 @@ pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Coun
         renumber(&stored.stems, &mut stems),
         renumber(&stored.words, &mut words),
     );
-    let found: Vec<Result<(usize, Counted), Counted>> = found
-        .into_iter()
-        .map(|found| {
-            found.map_err(|fresh| Counted {
-                fields: fresh
-                    .fields
-                    .into_iter()
-                    .map(|(pairs, len)| {
-                        let pairs = pairs.iter().map(|(s, tf)| (stems.number(s), *tf));
-                        (pairs.collect(), len)
-                    })
-                    .collect(),
-                words: fresh.words.iter().map(|w| words.number(w)).collect(),
+    let mut docs = Vec::with_capacity(documents.len());
+    for (documents, hashes) in documents.chunks(CHUNK).zip(hashes.chunks(CHUNK)) {
+        // Stored documents come numbered by their shard's tables.
+        let found: Vec<Result<(usize, Counted), Fresh>> = documents
+            .par_iter()
+            .zip(hashes)
+            .map(|(fields, hash)| stored.get(hash).ok_or_else(|| count(fields)))
+            .collect();
+        let found: Vec<Result<(usize, Counted), Counted>> = found
+            .into_iter()
+            .map(|found| {
+                found.map_err(|fresh| Counted {
+                    fields: fresh
+                        .fields
+                        .into_iter()
+                        .map(|(pairs, len)| {
+                            let pairs = pairs.iter().map(|(s, tf)| (stems.number(s), *tf));
+                            (pairs.collect(), len)
+                        })
+                        .collect(),
+                    words: fresh.words.iter().map(|w| words.number(w)).collect(),
+                })
             })
-        })
-        .collect();
-    let docs = found
-        .into_par_iter()
-        .map(|found| match found {
+            .collect();
+        docs.par_extend(found.into_par_iter().map(|found| match found {
             Ok((shard, mut counted)) => {
                 let (stems, words) = (&stem_tables[shard], &word_tables[shard]);
                 for (pairs, _) in &mut counted.fields {
@@ -168,8 +173,8 @@ pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Coun
                 counted
             }
             Err(fresh) => fresh,
-        })
-        .collect();
+        }));
+    }
     let dirty = dirty_shards(&hashes, stored);
     let counts = Counts { stems, words, docs };
     (counts, ToStore { hashes, dirty })
@@ -450,6 +455,56 @@ mod tests {
             stored.docs.push(Some(docs));
         }
         stored
+    }
+
+    /// Each document's fields, as stems with their counts, and its words,
+    /// by name and sorted: what numbering must not change.
+    type Named = (Vec<(Vec<(String, u32)>, u32)>, Vec<String>);
+
+    fn by_name(counts: &Counts) -> Vec<Named> {
+        let named = |doc: &Counted| {
+            let fields = doc.fields.iter().map(|(pairs, len)| {
+                let mut pairs: Vec<(String, u32)> = pairs
+                    .iter()
+                    .map(|&(s, tf)| (counts.stems.name(s).to_owned(), tf))
+                    .collect();
+                pairs.sort();
+                (pairs, *len)
+            });
+            let mut words: Vec<String> = doc
+                .words
+                .iter()
+                .map(|&w| counts.words.name(w).to_owned())
+                .collect();
+            words.sort();
+            (fields.collect(), words)
+        };
+        counts.docs.iter().map(named).collect()
+    }
+
+    #[test]
+    fn documents_count_alike_in_any_chunk_fresh_or_stored() {
+        let text = |n: usize, edit: &str| -> [Cow<'static, str>; 2] {
+            [
+                format!("Outage {n} of the {edit} database").into(),
+                format!("Replicas word{n} failing {} times", n % 7).into(),
+            ]
+        };
+        let before: Vec<_> = (0..2 * CHUNK + 3).map(|n| text(n, "primary")).collect();
+        let docs: Vec<&[Cow<str>]> = before.iter().map(|t| &t[..]).collect();
+        let (counts, to_store) = count_all(&docs, &Stored::default());
+        let dir = tempfile::tempdir().unwrap();
+        to_store.write(&counts, dir.path()).unwrap();
+        // Every third document edited, the others taken from storage.
+        let after: Vec<_> = (0..2 * CHUNK + 3)
+            .map(|n| text(n, if n % 3 == 0 { "edited" } else { "primary" }))
+            .collect();
+        let docs: Vec<&[Cow<str>]> = after.iter().map(|t| &t[..]).collect();
+        let (mixed, _) = count_all(&docs, &Stored::read(dir.path()));
+        let (anew, _) = count_all(&docs, &Stored::default());
+        assert_eq!(by_name(&mixed), by_name(&anew));
+        let first = &by_name(&anew)[2 * CHUNK];
+        assert!(first.1.contains(&format!("word{}", 2 * CHUNK)), "{first:?}");
     }
 
     #[test]
