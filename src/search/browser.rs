@@ -321,9 +321,12 @@ impl Analysis {
                     .collect()
             })
             .collect();
+        // Each document's counts, then its scores, freed once used: the
+        // three are the largest tables of the index.
+        drop(counted);
         let mut postings: Vec<Vec<(u32, u8)>> = vec![Vec::new(); lexicon.len()];
-        for (d, scores) in scored.iter().enumerate() {
-            for &(stem, score) in scores {
+        for (d, scores) in scored.into_iter().enumerate() {
+            for (stem, score) in scores {
                 postings[stem as usize].push((d as u32, score));
             }
         }
