@@ -96,6 +96,12 @@ fn escape(text: &str) -> String {
 /// An error for each alias that is already the address of a page of the
 /// site, or of another alias: one of the two would be lost.
 pub fn collisions(site: &Site) -> Vec<Diagnostic> {
+    let mut aliases = pages(site).peekable();
+    // Most sites have none, and listing every page's address to check
+    // them took a fifth of a second at 100,000 incidents.
+    if aliases.peek().is_none() {
+        return Vec::new();
+    }
     let mut taken: FxHashMap<std::path::PathBuf, String> = super::page::pages(site)
         .into_iter()
         .filter(|page| !matches!(page, Page::Alias(..)))
@@ -105,7 +111,7 @@ pub fn collisions(site: &Site) -> Vec<Diagnostic> {
         })
         .collect();
     let mut found = Vec::new();
-    for page in pages(site) {
+    for page in aliases {
         let Page::Alias(owner, n) = page else {
             continue;
         };

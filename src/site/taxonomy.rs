@@ -2,6 +2,7 @@
 //! company, year, tag, technology, impact kind, near miss) grouped into
 //! terms, each with its incidents and its URL.
 
+use std::hash::Hash;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -100,6 +101,7 @@ pub(super) fn taxonomies(
     let mut companies = group_terms(
         incidents,
         links,
+        |i| i.company.as_str(),
         |i| slug_or(&i.company, "unknown"),
         |i| i.company.clone(),
         |l, t| l.company = t,
@@ -115,6 +117,7 @@ pub(super) fn taxonomies(
     let years = group_terms(
         incidents,
         links,
+        |i| i.date.year,
         |i| i.date.year.to_string(),
         |i| i.date.year.to_string(),
         |l, t| l.year = t,
@@ -125,6 +128,7 @@ pub(super) fn taxonomies(
     let mut near_misses = group_terms(
         incidents,
         links,
+        |i| i.near_miss,
         |i| near_miss_slug(i.near_miss).to_string(),
         |i| near_miss_slug(i.near_miss).to_string(),
         |l, t| l.near_miss = t,
@@ -154,6 +158,19 @@ pub(super) fn taxonomies(
         }
     }
     all
+}
+
+impl Term {
+    /// A term with no incidents yet; its URL is set once its list is in order.
+    fn new(slug: String, name: String) -> Term {
+        Term {
+            slug,
+            url: String::new(),
+            name,
+            description: String::new(),
+            incidents: Vec::new(),
+        }
+    }
 }
 
 /// "Full outage" for `full-outage`.
@@ -207,27 +224,27 @@ fn category_terms(config: &Config, incidents: &[Arc<Incident>], links: &mut [Lin
     terms
 }
 
-/// Groups incidents by a key, in order of first appearance (newest first).
-fn group_terms(
-    incidents: &[Arc<Incident>],
+/// Groups incidents by a key made from a `value` of theirs, in order of
+/// first appearance (newest first). Values that differ may share a key
+/// ("ACME", "Acme"); each value's key is made once, since a site has far
+/// fewer values than incidents.
+fn group_terms<'a, V: Hash + Eq>(
+    incidents: &'a [Arc<Incident>],
     links: &mut [Links],
+    value: impl Fn(&'a Incident) -> V,
     key: impl Fn(&Incident) -> String,
     name: impl Fn(&Incident) -> String,
     set: impl Fn(&mut Links, usize),
 ) -> Vec<Term> {
     let mut terms: Vec<Term> = Vec::new();
-    let mut index: FxHashMap<String, usize> = FxHashMap::default();
+    let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
+    let mut by_value: FxHashMap<V, usize> = FxHashMap::default();
     for (i, incident) in incidents.iter().enumerate() {
-        let k = key(incident);
-        let t = *index.entry(k.clone()).or_insert_with(|| {
-            terms.push(Term {
-                slug: k,
-                url: String::new(),
-                name: name(incident),
-                description: String::new(),
-                incidents: Vec::new(),
-            });
-            terms.len() - 1
+        let t = *by_value.entry(value(incident)).or_insert_with(|| {
+            *by_key.entry(key(incident)).or_insert_with_key(|key| {
+                terms.push(Term::new(key.clone(), name(incident)));
+                terms.len() - 1
+            })
         });
         terms[t].incidents.push(i);
         set(&mut links[i], t);
@@ -235,37 +252,37 @@ fn group_terms(
     terms
 }
 
-/// An incident's terms of a taxonomy, `(slug, name)` each.
-type TermsOf = fn(&Incident) -> Vec<(String, String)>;
+/// An incident's values of a taxonomy.
+type ValuesOf = fn(&Incident) -> &[String];
+
+/// The slug and the name of the term a value belongs to.
+type Named = fn(&str) -> (String, String);
 
 /// The list of an incident's links that holds its terms of a taxonomy.
 type ListOf = fn(&mut Links) -> &mut Vec<usize>;
 
-/// An incident's terms of a taxonomy of lists, `(slug, name)` each, with
-/// the list of its links they go to; `None` for a taxonomy of one term
-/// per incident.
-fn list_field(taxonomy: Taxonomy) -> Option<(TermsOf, ListOf)> {
+/// An incident's values of a taxonomy of lists, how each names its term,
+/// and the list of its links the terms go to; `None` for a taxonomy of
+/// one term per incident.
+fn list_field(taxonomy: Taxonomy) -> Option<(ValuesOf, Named, ListOf)> {
     match taxonomy {
         Taxonomy::Category | Taxonomy::Company | Taxonomy::Year | Taxonomy::NearMiss => None,
         Taxonomy::Tag => Some((
-            |i| i.tags.iter().map(|t| (t.clone(), t.clone())).collect(),
+            |i| &i.tags,
+            |t| (t.to_owned(), t.to_owned()),
             |l| &mut l.tags,
         )),
         // Spellings that differ only in case or punctuation ("Node.js",
         // "node-js") share a page; `castor check` warns when they differ
         // more.
         Taxonomy::Technology => Some((
-            |i| {
-                let name = |t: &String| (slug::slugify(t), t.clone());
-                i.technologies.iter().map(name).collect()
-            },
+            |i| &i.technologies,
+            |t| (slug::slugify(t), t.to_owned()),
             |l| &mut l.technologies,
         )),
         Taxonomy::ImpactKind => Some((
-            |i| {
-                let name = |k: &String| (k.clone(), impact_kind_name(k));
-                i.impact_kind.iter().map(name).collect()
-            },
+            |i| &i.impact_kind,
+            |k| (k.to_owned(), impact_kind_name(k)),
             |l| &mut l.impact_kinds,
         )),
     }
@@ -276,26 +293,29 @@ fn list_field(taxonomy: Taxonomy) -> Option<(TermsOf, ListOf)> {
 /// kinds keep the front-matter reference's order, worst first; other
 /// terms are by slug.
 fn list_terms(incidents: &[Arc<Incident>], links: &mut [Links], taxonomy: Taxonomy) -> Vec<Term> {
-    let Some((values, field)) = list_field(taxonomy) else {
+    let Some((values, named, field)) = list_field(taxonomy) else {
         return Vec::new();
     };
-    // Hashed, then sorted once: a site has far fewer terms than uses.
-    let mut by_slug: FxHashMap<String, Term> = FxHashMap::default();
+    // Hashed, then sorted once: a site has far fewer terms than uses, and
+    // each value is named once.
+    let mut terms: Vec<Term> = Vec::new();
+    let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
+    let mut by_value: FxHashMap<&str, usize> = FxHashMap::default();
     for (i, incident) in incidents.iter().enumerate() {
-        for (slug, name) in values(incident) {
-            let term = by_slug.entry(slug).or_insert_with_key(|slug| Term {
-                slug: slug.clone(),
-                url: String::new(),
-                name,
-                description: String::new(),
-                incidents: Vec::new(),
+        for value in values(incident) {
+            let t = *by_value.entry(value).or_insert_with(|| {
+                let (slug, name) = named(value);
+                *by_slug.entry(slug).or_insert_with_key(|slug| {
+                    terms.push(Term::new(slug.clone(), name));
+                    terms.len() - 1
+                })
             });
+            let term = &mut terms[t];
             if term.incidents.last() != Some(&i) {
                 term.incidents.push(i);
             }
         }
     }
-    let mut terms: Vec<Term> = by_slug.into_values().collect();
     let rank = |t: &Term| match taxonomy {
         Taxonomy::ImpactKind => IMPACT_KINDS.iter().position(|k| *k == t.slug),
         _ => None,

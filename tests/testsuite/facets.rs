@@ -167,6 +167,25 @@ fn technologies_spelt_alike_share_a_page_and_a_warning_beyond_case() {
 }
 
 #[test]
+fn companies_spelt_alike_share_a_page_named_by_the_newest_incident() {
+    let fixture = Fixture::new("basic");
+    let path = "content/incidents/2017-globex-database-deleted.md";
+    let text = fixture
+        .read(path)
+        .replace("company: Globex", "company: ACME");
+    fixture.write(path, text);
+    let site = load(&fixture);
+    let companies = site.terms(Taxonomy::Company);
+    let acme: Vec<&Term> = companies.iter().filter(|t| t.slug == "acme").collect();
+    assert_eq!(acme.len(), 1, "one page for both spellings");
+    assert_eq!(acme[0].name, "Acme", "the newest incident's spelling");
+    assert_eq!(acme[0].incidents.len(), 2);
+    let of = |i: usize| site.links[acme[0].incidents[i]].company;
+    assert_eq!(companies[of(0)].slug, "acme");
+    assert_eq!(of(0), of(1), "both incidents link to it");
+}
+
+#[test]
 fn search_results_carry_technologies_impact_kind_and_near_miss() {
     let fixture = Fixture::new("basic");
     let run = fixture.search(&["--near-miss", "--json"]).success();
