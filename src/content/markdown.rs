@@ -14,7 +14,7 @@ use crate::highlight;
 use crate::{slug, urls};
 
 /// What a Markdown body became.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Body {
     pub html: String,
     /// The text without markup, for search and word counts.

@@ -94,6 +94,28 @@ pub fn require_dir(root: &Path, config: &crate::config::Config) -> Result<PathBu
     .with_hint("create it with `incidents/` and `advice/` folders inside, or run `castor init`"))
 }
 
+/// The incident of the file at `display` (as [`Incident::path`] gives
+/// it, relative to `root`), read again as [`load`] reads it: `None` if it
+/// is no incident or reads with any problem, even a warning.
+pub fn reload_incident(
+    root: &Path,
+    display: &Path,
+    options: &LoadOptions,
+) -> Option<Arc<Incident>> {
+    let found = Found {
+        display: display.to_path_buf(),
+        path: root.join(display),
+        section: Section::Incidents,
+        slug: display.file_stem()?.to_str()?.to_owned(),
+    };
+    match read_one(&found, options) {
+        (Some(validate::Doc::Incident(incident)), problems) if problems.is_empty() => {
+            Some(incident)
+        }
+        _ => None,
+    }
+}
+
 /// Loads the content tree under `root`, returning the valid documents and
 /// every diagnostic found, errors and warnings alike.
 pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {

@@ -24,7 +24,7 @@ pub struct Ref {
     pub pos: Pos,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub slug: String,
     pub path: PathBuf,
@@ -78,7 +78,7 @@ impl Incident {
 }
 
 /// A page's old URLs, each to redirect to it, with where each is written.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Aliases {
     /// From the site root: `incidents/old-name/` or `old/page.html`.
     pub urls: Vec<String>,

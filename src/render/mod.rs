@@ -326,6 +326,10 @@ impl<'a> Renderer<'a> {
         &self.shared.site
     }
 
+    pub fn theme(&self) -> &Arc<Theme> {
+        &self.shared.theme
+    }
+
     /// Every output of the site. Errors name the template and its line.
     pub fn all(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         self.each(&|file| Ok::<_, std::convert::Infallible>(Some(file)), None)

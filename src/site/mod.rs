@@ -65,7 +65,7 @@ impl Links {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Site {
     pub config: Config,
     /// Newest first.
@@ -89,6 +89,29 @@ pub struct Site {
 impl Site {
     pub fn terms(&self, taxonomy: Taxonomy) -> &[Term] {
         &self.terms[taxonomy as usize]
+    }
+
+    /// The same site with each `(i, incident)` of `edits` as incident `i`,
+    /// or `None` when the site graph would not be the same: each must
+    /// differ from the incident it replaces in its body alone (and in its
+    /// summary, which may be the body's first paragraph), with the same
+    /// links and anchors.
+    pub fn with_bodies_edited(&self, edits: Vec<(usize, Arc<Incident>)>) -> Option<Site> {
+        let mut site = self.clone();
+        for (i, incident) in edits {
+            let old = self.incidents.get(i)?;
+            let (was, is) = (&old.body, &incident.body);
+            let unedited = Incident {
+                body: Arc::clone(was),
+                summary: old.summary.clone(),
+                ..(*incident).clone()
+            };
+            if unedited != **old || was.links != is.links || was.anchors != is.anchors {
+                return None;
+            }
+            site.incidents[i] = incident;
+        }
+        Some(site)
     }
 }
 
@@ -422,6 +445,43 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
         let config = Config::load(&root).unwrap();
         crate::build::load(&root, config, false).ok().unwrap().site
+    }
+
+    #[test]
+    fn a_body_edited_alone_keeps_the_site_graph_and_anything_more_does_not() {
+        let site = fixture();
+        let old = &site.incidents[0];
+        let edited = |edit: &dyn Fn(&mut Incident, &mut crate::content::Body)| {
+            let (mut incident, mut body) = ((**old).clone(), (*old.body).clone());
+            edit(&mut incident, &mut body);
+            incident.body = Arc::new(body);
+            Arc::new(incident)
+        };
+        let more = edited(&|incident, body| {
+            body.html.push_str("<p>More.</p>");
+            body.text.push_str("More.\n");
+            incident.summary = "Another first paragraph.".into();
+        });
+        let site = site
+            .with_bodies_edited(vec![(0, more)])
+            .expect("a body alone");
+        assert!(site.incidents[0].body.text.ends_with("More.\n"));
+        let old = &site.incidents[0];
+        let refused = [
+            ("a field", edited(&|incident, _| incident.title.push('!'))),
+            (
+                "an anchor",
+                edited(&|_, body| body.anchors.push("new".into())),
+            ),
+            ("a link", edited(&|_, body| body.links.truncate(1))),
+        ];
+        assert_eq!(old.body.links.len(), 2, "the fixture's links");
+        for (what, incident) in refused {
+            assert!(
+                site.with_bodies_edited(vec![(0, incident)]).is_none(),
+                "{what} changed"
+            );
+        }
     }
 
     fn slugs(site: &Site, indices: &[usize]) -> Vec<String> {

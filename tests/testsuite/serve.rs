@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::helpers::Fixture;
@@ -12,6 +13,14 @@ use crate::helpers::Fixture;
 struct Served {
     child: Child,
     addr: String,
+    /// What it printed after its address, line by line.
+    printed: Arc<Mutex<String>>,
+}
+
+impl Served {
+    fn printed(&self) -> String {
+        self.printed.lock().unwrap().clone()
+    }
 }
 
 impl Drop for Served {
@@ -33,6 +42,7 @@ fn serve(site: &Fixture) -> Served {
     let mut served = Served {
         child,
         addr: String::new(),
+        printed: Arc::default(),
     };
     let mut line = String::new();
     let mut out = BufReader::new(served.child.stdout.take().unwrap());
@@ -42,7 +52,14 @@ fn serve(site: &Fixture) -> Served {
         if let Some(rest) = line.split(" at http://").nth(1) {
             served.addr = rest.split('/').next().unwrap().to_string();
             // Keep reading stdout so the server never blocks on a full pipe.
-            std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+            let printed = Arc::clone(&served.printed);
+            std::thread::spawn(move || {
+                for line in out.lines().map_while(Result::ok) {
+                    let mut printed = printed.lock().unwrap();
+                    printed.push_str(&line);
+                    printed.push('\n');
+                }
+            });
             return served;
         }
     }
@@ -144,6 +161,74 @@ fn serves_rebuilds_on_edit_and_keeps_the_last_good_site_on_error() {
     wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
         !b.contains("castor-error")
     });
+}
+
+#[test]
+fn an_edit_of_bodies_alone_keeps_the_site_graph_and_any_other_edit_does_not() {
+    let site = Fixture::new("basic");
+    let served = serve(&site);
+    let text = site.read(FILE);
+    let body = text.replace("routes withdrawn.", "routes withdrawn by a script.");
+    site.write(FILE, &body);
+    wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        b.contains("withdrawn by a script")
+    });
+    // Printed before the page changed, and read by another thread.
+    let start = Instant::now();
+    while !served.printed().contains("Read 1 edited incident again") {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{}",
+            served.printed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // A new tag is no body edit: the tag's page must list the incident.
+    let tagged = body.replace("tags: [bgp, dns]", "tags: [bgp, dns, routing]");
+    site.write(FILE, &tagged);
+    wait_for(
+        &served.addr,
+        "/tags/routing/",
+        Duration::from_secs(5),
+        |b| b.contains("Acme withdraws its BGP routes"),
+    );
+    // Nor is a new link in the body: the link is checked.
+    site.write(
+        FILE,
+        tagged.replace(
+            "by a script.",
+            "by a script (see [this](@/advice/nowhere.md)).",
+        ),
+    );
+    wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        b.contains("castor-error") && b.contains("nowhere")
+    });
+    site.write(FILE, &tagged);
+    wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        !b.contains("castor-error")
+    });
+    // With another file broken, a body edited alone is read with the
+    // whole site, and the error stays.
+    let other = "content/incidents/2017-globex-database-deleted.md";
+    let globex = site.read(other);
+    site.write(
+        other,
+        globex.replace("category: database", "category: nowhere"),
+    );
+    wait_for(&served.addr, PAGE, Duration::from_secs(5), |b| {
+        b.contains("castor-error") && b.contains("unknown category")
+    });
+    let (_, generation) = request(&served.addr, "GET", "/__castor/generation");
+    site.write(FILE, tagged.replace("by a script", "by a second script"));
+    wait_for(
+        &served.addr,
+        "/__castor/generation",
+        Duration::from_secs(5),
+        |g| g != generation,
+    );
+    let (_, page) = request(&served.addr, "GET", PAGE);
+    assert!(page.contains("unknown category"), "{page}");
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //! A rebuild re-parses only the files that changed (a [`Cache`]) and
 //! renders nothing: each page is rendered when a browser asks for it, and
 //! kept until the next rebuild. At 10,000 incidents, a rebuild after an
-//! edit is the site graph and little else.
+//! edit is the site graph and little else; after an edit in place of
+//! incidents' bodies that changes none of their links, the site graph is
+//! kept as it is, and only those files are read.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -16,14 +18,15 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use clap::Args;
-use notify::RecursiveMode;
+use notify::event::ModifyKind;
+use notify::{EventKind, RecursiveMode};
 
 use http::Response;
 
 use crate::build::{self, Failure, Loaded};
 use crate::cmd::{Verbosity, find_root};
 use crate::config::Config;
-use crate::content::Cache;
+use crate::content::{self, Cache, LoadOptions};
 use crate::diagnostic::Diagnostic;
 use crate::render::{self, Renderer};
 use crate::timings::Timings;
@@ -90,7 +93,7 @@ impl ServeArgs {
         let cache = Arc::new(Cache::read(
             &root.join(crate::guard::STATE_DIR).join(crate::guard::CACHE),
         ));
-        rebuild(&root, &state, &cache, verbosity);
+        rebuild(&root, &state, &cache, verbosity, None);
         let listener = match std::net::TcpListener::bind((self.interface, self.port)) {
             Ok(listener) => listener,
             Err(e) => {
@@ -131,23 +134,49 @@ impl ServeArgs {
     }
 }
 
-/// Loads the site again; on failure the previous one stays served.
-fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosity) {
+/// Loads the site again, or only the files `edited` in place when that
+/// is all they changed; on failure the previous site stays served.
+fn rebuild(
+    root: &Path,
+    state: &RwLock<State>,
+    cache: &Cache,
+    verbosity: Verbosity,
+    edited: Option<&[PathBuf]>,
+) {
     let timings = Timings::new();
-    let result = load(root, cache, &timings);
+    let live = edited.and_then(|paths| {
+        let live = {
+            let state = state.read().unwrap_or_else(|e| e.into_inner());
+            // After a failed rebuild, the site served is not the content
+            // as it is, less the files just edited.
+            state.live.clone().filter(|_| state.error.is_none())?
+        };
+        timings.time("bodies edited", || bodies_edited(root, &live, cache, paths))
+    });
+    // How many incidents were read again, when that was all.
+    let reread = live.is_some().then(|| edited.map_or(0, <[PathBuf]>::len));
+    let result = match live {
+        Some(live) => Ok((live, Vec::new())),
+        None => load(root, cache, &timings),
+    };
     let mut state = state.write().unwrap_or_else(|e| e.into_inner());
     state.generation += 1;
     match result {
         Ok((live, warnings)) => {
             crate::cmd::print_diagnostics(root, &warnings);
             let site = live.renderer.site();
-            if verbosity != Verbosity::Quiet {
-                println!(
-                    "Loaded {} incidents and {} advice pages in {} ms",
+            let ms = timings.elapsed().as_millis();
+            match reread {
+                _ if verbosity == Verbosity::Quiet => {}
+                Some(n) => println!(
+                    "Read {} again in {ms} ms: only bodies changed, the rest is kept",
+                    crate::diagnostic::count(n, "edited incident")
+                ),
+                None => println!(
+                    "Loaded {} incidents and {} advice pages in {ms} ms",
                     site.incidents.len(),
                     site.advice.len(),
-                    timings.elapsed().as_millis()
-                );
+                ),
             }
             if verbosity == Verbosity::Verbose {
                 print!("{}", timings.table());
@@ -174,6 +203,35 @@ fn rebuild(root: &Path, state: &RwLock<State>, cache: &Cache, verbosity: Verbosi
             );
         }
     }
+}
+
+/// The live site with the incidents at `paths` read again, when they
+/// read without a problem and only their bodies changed, so the site
+/// graph is the same; `None` when the site must be loaded again.
+fn bodies_edited(root: &Path, live: &Live, cache: &Cache, paths: &[PathBuf]) -> Option<Live> {
+    let site = live.renderer.site();
+    let options = LoadOptions {
+        config: &site.config,
+        include_drafts: true,
+        cache: Some(cache),
+    };
+    let mut edits = Vec::new();
+    for path in paths {
+        let display = path.strip_prefix(root).ok()?;
+        let i = site.incidents.iter().position(|x| x.path == display)?;
+        edits.push((i, content::reload_incident(root, display, &options)?));
+    }
+    let site = site.with_bodies_edited(edits)?;
+    let renderer = Renderer::new(
+        Arc::new(site),
+        Arc::clone(live.renderer.theme()),
+        build::extras(),
+    );
+    renderer.probe().ok()?;
+    Some(Live {
+        renderer,
+        pages: Mutex::default(),
+    })
 }
 
 /// The site under `root`, ready to render, with its warnings. One page of
@@ -224,16 +282,34 @@ fn watch(
         Duration::from_millis(100),
         None,
         move |result: notify_debouncer_full::DebounceEventResult| {
-            let relevant = result.is_ok_and(|events| {
-                events
-                    .iter()
-                    .filter(|e| !e.kind.is_access())
-                    .flat_map(|e| &e.paths)
-                    .any(|p| watched.iter().any(|w| p.starts_with(w)))
-            });
-            if relevant {
-                rebuild(&owned_root, &state, &cache, verbosity);
+            let Ok(events) = result else {
+                return;
+            };
+            let relevant = |e: &&notify_debouncer_full::DebouncedEvent| {
+                !e.kind.is_access()
+                    && e.paths
+                        .iter()
+                        .any(|p| watched.iter().any(|w| p.starts_with(w)))
+            };
+            let events: Vec<_> = events.iter().filter(relevant).collect();
+            if events.is_empty() {
+                return;
             }
+            // Files written in place, none created, removed or renamed:
+            // perhaps only bodies changed.
+            let in_place = events.iter().all(|e| {
+                matches!(e.kind, EventKind::Modify(kind) if !matches!(kind, ModifyKind::Name(_)))
+            });
+            let edited = in_place.then(|| {
+                let mut paths: Vec<PathBuf> = events
+                    .iter()
+                    .flat_map(|e| e.paths.iter().cloned())
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                paths
+            });
+            rebuild(&owned_root, &state, &cache, verbosity, edited.as_deref());
         },
     )?;
     for dir in &sources[..2] {
