@@ -34,7 +34,7 @@ use pager::Pager;
 pub use theme::Theme;
 
 /// Where an [`Extra`] hands each of its files as soon as it is made,
-/// from any thread: the browser index is a tenth of a site's bytes, and
+/// from any thread: the browser index is a fifth of a site's bytes, and
 /// need not be held whole before it is written.
 pub type Sink<'s> = dyn Fn(OutputFile) + Sync + 's;
 
