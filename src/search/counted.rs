@@ -27,11 +27,29 @@ const SHARDS: usize = 8;
 
 /// What one document holds: per field, each stem's count and the field's
 /// length in tokens; and its distinct words. Stems and words by number in
-/// the build's [`Lexicon`]s.
+/// the build's [`Lexicon`]s, unless said otherwise.
 #[derive(Debug, PartialEq)]
-pub(super) struct Counted {
-    pub fields: Vec<Field>,
-    pub words: Vec<u32>,
+pub(super) struct Counted<S = u32, W = u32> {
+    pub fields: Vec<Field<S>>,
+    pub words: Vec<W>,
+}
+
+impl<S, W> Counted<S, W> {
+    /// The same counts, each stem and each word named anew.
+    fn renamed<T, V>(
+        &self,
+        mut stem: impl FnMut(&S) -> T,
+        word: impl FnMut(&W) -> V,
+    ) -> Counted<T, V> {
+        Counted {
+            fields: self
+                .fields
+                .iter()
+                .map(|(pairs, len)| (pairs.iter().map(|(s, tf)| (stem(s), *tf)).collect(), *len))
+                .collect(),
+            words: self.words.iter().map(word).collect(),
+        }
+    }
 }
 
 /// A field's stems with their counts, and its length in tokens.
@@ -80,10 +98,7 @@ impl Lexicon {
 
 /// A document counted from its text: its stems shared with the stemmer's
 /// cache, its words borrowed from the text where they are lowercase.
-struct Fresh<'a> {
-    fields: Vec<Field<Arc<str>>>,
-    words: Vec<Cow<'a, str>>,
-}
+type Fresh<'a> = Counted<Arc<str>, Cow<'a, str>>;
 
 /// Counts `fields`, the texts of one document's searchable fields.
 fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
@@ -107,7 +122,7 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
             (stems.into_iter().collect(), len)
         })
         .collect();
-    Fresh {
+    Counted {
         fields,
         words: words.into_iter().collect(),
     }
@@ -146,17 +161,7 @@ pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Coun
         let found: Vec<Result<(usize, Counted), Counted>> = found
             .into_iter()
             .map(|found| {
-                found.map_err(|fresh| Counted {
-                    fields: fresh
-                        .fields
-                        .into_iter()
-                        .map(|(pairs, len)| {
-                            let pairs = pairs.iter().map(|(s, tf)| (stems.number(s), *tf));
-                            (pairs.collect(), len)
-                        })
-                        .collect(),
-                    words: fresh.words.iter().map(|w| words.number(w)).collect(),
-                })
+                found.map_err(|fresh| fresh.renamed(|s| stems.number(s), |w| words.number(w)))
             })
             .collect();
         docs.par_extend(found.into_par_iter().map(|found| match found {
@@ -318,17 +323,7 @@ impl Shard {
         let mut words = Table::new(&counts.words);
         let docs = docs
             .map(|(hash, counted)| {
-                let renumbered = Counted {
-                    fields: counted
-                        .fields
-                        .iter()
-                        .map(|(pairs, len)| {
-                            let pairs = pairs.iter().map(|&(s, tf)| (stems.number(s), tf));
-                            (pairs.collect(), *len)
-                        })
-                        .collect(),
-                    words: counted.words.iter().map(|&w| words.number(w)).collect(),
-                };
+                let renumbered = counted.renamed(|&s| stems.number(s), |&w| words.number(w));
                 (*hash, ByteBuf::from(encode(&renumbered)))
             })
             .collect();

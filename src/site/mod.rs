@@ -97,18 +97,21 @@ impl Site {
     /// summary, which may be the body's first paragraph), with the same
     /// links and anchors.
     pub fn with_bodies_edited(&self, edits: Vec<(usize, Arc<Incident>)>) -> Option<Site> {
-        let mut site = self.clone();
-        for (i, incident) in edits {
-            let old = self.incidents.get(i)?;
+        for (i, incident) in &edits {
+            let old = self.incidents.get(*i)?;
             let (was, is) = (&old.body, &incident.body);
             let unedited = Incident {
                 body: Arc::clone(was),
                 summary: old.summary.clone(),
-                ..(*incident).clone()
+                ..(**incident).clone()
             };
             if unedited != **old || was.links != is.links || was.anchors != is.anchors {
                 return None;
             }
+        }
+        // Copied only once every edit is known to leave the graph as it is.
+        let mut site = self.clone();
+        for (i, incident) in edits {
             site.incidents[i] = incident;
         }
         Some(site)
