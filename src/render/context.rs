@@ -69,21 +69,18 @@ fn term_links<'a>(site: &'a Site, taxonomy: Taxonomy, links: &Links) -> Vec<Link
 /// `serve` makes those of the pages a browser asks for.
 pub struct Cards {
     values: Vec<OnceLock<Value>>,
-    /// The HTML of each card at each page depth of the lists (the home
-    /// page, `incidents/`, `tags/<tag>/`, their `page/<n>/`), made by the
-    /// lists.
-    html: Vec<[OnceLock<String>; DEPTHS]>,
+    /// The HTML of each card, made by the first list that shows it. Its
+    /// links start with [`urls::ROOT_MARK`], which each list resolves for
+    /// its page: one rendering serves lists at every depth.
+    html: Vec<OnceLock<String>>,
 }
-
-/// Page depths whose card HTML is kept; deeper pages render their own.
-const DEPTHS: usize = 5;
 
 impl Cards {
     pub fn new(site: &Site) -> Cards {
         let count = site.incidents.len();
         Cards {
             values: (0..count).map(|_| OnceLock::new()).collect(),
-            html: (0..count).map(|_| Default::default()).collect(),
+            html: (0..count).map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -91,17 +88,15 @@ impl Cards {
         self.values[i].get_or_init(|| card(site, i)).clone()
     }
 
-    /// Card `i`'s HTML at `depth`, if it was kept.
-    pub fn html(&self, i: usize, depth: usize) -> Option<&str> {
-        self.html[i].get(depth)?.get().map(String::as_str)
+    /// Card `i`'s HTML, if a list made it already.
+    pub fn html(&self, i: usize) -> Option<&str> {
+        self.html[i].get().map(String::as_str)
     }
 
-    /// Keeps card `i`'s HTML at `depth` for the next list.
-    pub fn keep_html(&self, i: usize, depth: usize, html: String) {
-        if let Some(cell) = self.html[i].get(depth) {
-            // Two threads may race here; both rendered the same HTML.
-            let _ = cell.set(html);
-        }
+    /// Keeps card `i`'s HTML for the next list.
+    pub fn keep_html(&self, i: usize, html: String) {
+        // Two threads may race here; both rendered the same HTML.
+        let _ = self.html[i].set(html);
     }
 }
 

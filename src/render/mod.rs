@@ -192,29 +192,30 @@ impl Shared<'_> {
 
     /// Puts a list of incidents in `ctx` twice: as `name`, the cards'
     /// values, for templates that want their fields, and as `{name}_cards`,
-    /// the list's HTML from `card.html`. Each card's HTML is rendered once
-    /// per page depth: the lists of a site repeat every incident many
-    /// times (its year, category, company, tags, the related lists).
+    /// the list's HTML from `card.html`, its links from `root`, the page's
+    /// way to the site root. Each card's HTML is rendered once: the lists
+    /// of a site repeat every incident many times (its year, category,
+    /// company, tags, the related lists), at several page depths.
     fn insert_list(
         &self,
         ctx: &mut Context,
         name: &'static str,
         indices: &[usize],
-        depth: usize,
+        root: &str,
     ) -> Result<(), Diagnostic> {
         ctx.insert_value(name, self.card_values(indices));
         let mut html = String::from("<ol class=\"cards\">\n");
         for &i in indices {
-            if let Some(card) = self.cards.html(i, depth) {
+            if let Some(card) = self.cards.html(i) {
                 html.push_str(card);
                 continue;
             }
-            let card = self.render_card(i, depth)?;
+            let card = self.render_card(i)?;
             html.push_str(&card);
-            self.cards.keep_html(i, depth, card);
+            self.cards.keep_html(i, card);
         }
         html.push_str("</ol>\n");
-        ctx.insert(format!("{name}_cards"), &html);
+        ctx.insert(format!("{name}_cards"), &urls::resolve(&html, root));
         Ok(())
     }
 
@@ -227,10 +228,10 @@ impl Shared<'_> {
         url: &str,
         indices: &[usize],
         n: usize,
-        depth: usize,
+        root: &str,
     ) -> Result<(), Diagnostic> {
         let pager = Pager::new(url, indices.len(), page_size(&self.site), n);
-        self.insert_list(ctx, "incidents", pager.slice(indices), depth)?;
+        self.insert_list(ctx, "incidents", pager.slice(indices), root)?;
         ctx.insert("pager", &pager);
         Ok(())
     }
@@ -244,10 +245,11 @@ impl Shared<'_> {
             .into()
     }
 
-    fn render_card(&self, i: usize, depth: usize) -> Result<String, Diagnostic> {
+    /// Card `i`'s HTML, its links from [`urls::ROOT_MARK`].
+    fn render_card(&self, i: usize) -> Result<String, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert_value("c", self.cards.get(&self.site, i));
-        ctx.insert("root", &root_of(&"/".repeat(depth)));
+        ctx.insert("root", urls::ROOT_MARK);
         self.theme
             .tera
             .render("card.html", &ctx)
@@ -453,10 +455,13 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
     let site = &*shared.site;
     let url = page.url(site);
     let mut ctx = shared.base.clone();
+    // The way from the page to the site root, for its links; pages
+    // served at any address link from the server's root instead.
+    let root = root_of(&url);
     ctx.insert(
         "root",
         &if page.is_html_page() {
-            root_of(&url)
+            root.clone()
         } else {
             not_found_root(site)
         },
@@ -468,20 +473,19 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             &urls::canonical(&site.config.site.base_url, &url),
         );
     }
-    let depth = url.matches('/').count();
     let template = match page {
         Page::Home => {
             let latest: Vec<usize> = (0..site.incidents.len().min(HOME_LATEST)).collect();
-            shared.insert_list(&mut ctx, "latest", &latest, depth)?;
+            shared.insert_list(&mut ctx, "latest", &latest, &root)?;
             ctx.insert("categories", &term_items(site, Taxonomy::Category));
             ctx.insert("advice", &advice_items(site));
-            ctx.insert("charts", &shared.stats().summary(&root_of(&url)));
+            ctx.insert("charts", &shared.stats().summary(&root));
             "index.html"
         }
         Page::Incident(i) => {
             let links = &site.links[i];
             ctx.insert_value("incident", shared.cards.get(site, i));
-            let detail = context::IncidentDetail::of(&site.incidents[i], &root_of(&url));
+            let detail = context::IncidentDetail::of(&site.incidents[i], &root);
             ctx.insert("detail", &detail);
             ctx.insert("citation", &citation::Citation::of(site, i));
             let advice: Vec<_> = advice_items(site)
@@ -491,7 +495,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
                 .map(|(_, item)| item)
                 .collect();
             ctx.insert("advice", &advice);
-            shared.insert_list(&mut ctx, "related", &links.related, depth)?;
+            shared.insert_list(&mut ctx, "related", &links.related, &root)?;
             ctx.insert_value(
                 "older",
                 links
@@ -508,7 +512,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         }
         Page::Incidents(n) => {
             let all: Vec<usize> = (0..site.incidents.len()).collect();
-            shared.insert_page(&mut ctx, urls::INCIDENTS, &all, n, depth)?;
+            shared.insert_page(&mut ctx, urls::INCIDENTS, &all, n, &root)?;
             // The same page of the other view, cards or table.
             ctx.insert("table_url", &urls::page_of(urls::INCIDENT_TABLE, n));
             "incidents.html"
@@ -528,10 +532,10 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             let advice = &site.advice[a];
             ctx.insert("title", &advice.title);
             ctx.insert("summary", &advice.summary);
-            ctx.insert("body", &urls::resolve(&advice.body.html, &root_of(&url)));
+            ctx.insert("body", &urls::resolve(&advice.body.html, &root));
             ctx.insert("tags", &advice.tags);
             let url = &site.advice_urls[a];
-            shared.insert_page(&mut ctx, url, &site.cited_by[a], n, depth)?;
+            shared.insert_page(&mut ctx, url, &site.cited_by[a], n, &root)?;
             "advice.html"
         }
         Page::AdviceList => {
@@ -542,7 +546,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             let page = &site.pages[p];
             ctx.insert("title", &page.title);
             ctx.insert("summary", &page.summary);
-            ctx.insert("body", &urls::resolve(&page.body.html, &root_of(&url)));
+            ctx.insert("body", &urls::resolve(&page.body.html, &root));
             "page.html"
         }
         Page::Taxonomy(t, n) => {
@@ -566,13 +570,13 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             ctx.insert("description", &term.description);
             ctx.insert("has_feed", &has_feeds(t));
             ctx.insert("feed_url", &urls::feed_of(&term.url));
-            shared.insert_page(&mut ctx, &term.url, &term.incidents, n, depth)?;
+            shared.insert_page(&mut ctx, &term.url, &term.incidents, n, &root)?;
             "term.html"
         }
         Page::Alias(owner, n) => return Ok(alias::page(site, owner, n)),
         Page::Search => "search.html",
         Page::Stats => {
-            ctx.insert("charts", &shared.stats().all(&root_of(&url)));
+            ctx.insert("charts", &shared.stats().all(&root));
             "stats.html"
         }
         Page::Timeline => {

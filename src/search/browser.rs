@@ -111,14 +111,15 @@ pub fn index(
     let keys = shard_keys(&analysis);
     sink(script("meta", &meta(site, &keys)));
     shards(&analysis, &keys, sink);
-    docs.par_iter().enumerate().for_each(|(n, doc)| {
+    // A record is made only to be written: a rebuild keeps most of them.
+    (0..docs.len()).into_par_iter().for_each(|n| {
         let name = format!("d/{n}");
         let (kind, at) = match n.checked_sub(site.incidents.len()) {
             None => (Kind::Incident, n),
             Some(a) => (Kind::Advice, a),
         };
         if !kept(kind, at, &path_of(&name)) {
-            sink(script(&name, &doc.record));
+            sink(script(&name, &record(site, kind, at)));
         }
     });
     facets(site).into_iter().for_each(sink);
@@ -126,13 +127,8 @@ pub fn index(
     analysis.vocabulary()
 }
 
-/// One searchable document: its fields as `castor search` weighs them,
-/// and what a result shows.
-struct Document<'a> {
-    /// The text of each of [`FIELDS`], lists joined.
-    fields: [Cow<'a, str>; 6],
-    record: Record<'a>,
-}
+/// One searchable document: the text of each of [`FIELDS`], lists joined.
+type Document<'a> = [Cow<'a, str>; 6];
 
 /// The fields both engines search, with `castor search`'s weights
 /// (`schema::boosts`).
@@ -156,61 +152,63 @@ struct Record<'a> {
 /// Incidents then advice pages, in the site's order: a document's number
 /// in every file.
 fn documents(site: &Site) -> Vec<Document<'_>> {
-    let category_name = |key: &str| {
-        site.config
-            .categories
-            .get(key)
-            .map_or("", |c| c.name.as_str())
-    };
-    let incidents = site
-        .incidents
-        .iter()
-        .zip(&site.incident_urls)
-        .map(|(i, url)| Document {
-            fields: [
-                Cow::Borrowed(&i.title),
-                Cow::Borrowed(&i.company),
-                Cow::Borrowed(&i.root_cause),
-                Cow::Owned(i.lessons.join("\n")),
-                Cow::Owned(i.tags.join("\n")),
-                Cow::Borrowed(&i.body.text),
-            ],
-            record: Record {
-                url,
+    let incidents = site.incidents.iter().map(|i| {
+        [
+            Cow::Borrowed(i.title.as_str()),
+            Cow::Borrowed(i.company.as_str()),
+            Cow::Borrowed(i.root_cause.as_str()),
+            Cow::Owned(i.lessons.join("\n")),
+            Cow::Owned(i.tags.join("\n")),
+            Cow::Borrowed(i.body.text.as_str()),
+        ]
+    });
+    let advice = site.advice.iter().map(|a| {
+        [
+            Cow::Borrowed(a.title.as_str()),
+            Cow::Borrowed(""),
+            Cow::Borrowed(""),
+            Cow::Borrowed(""),
+            Cow::Owned(a.tags.join("\n")),
+            Cow::Borrowed(a.body.text.as_str()),
+        ]
+    });
+    incidents.chain(advice).collect()
+}
+
+/// The record of document `n` of `kind` (its number among that kind).
+fn record(site: &Site, kind: Kind, n: usize) -> Record<'_> {
+    match kind {
+        Kind::Incident => {
+            let i = &site.incidents[n];
+            Record {
+                url: &site.incident_urls[n],
                 title: &i.title,
                 company: &i.company,
                 date: i.date.iso(),
-                category: category_name(&i.category),
-                kind: Kind::Incident.as_str(),
+                category: site
+                    .config
+                    .categories
+                    .get(&i.category)
+                    .map_or("", |c| c.name.as_str()),
+                kind: kind.as_str(),
                 summary: &i.summary,
                 sections: sections(&i.body),
-            },
-        });
-    let advice = site
-        .advice
-        .iter()
-        .zip(&site.advice_urls)
-        .map(|(a, url)| Document {
-            fields: [
-                Cow::Borrowed(&a.title),
-                Cow::Borrowed(""),
-                Cow::Borrowed(""),
-                Cow::Borrowed(""),
-                Cow::Owned(a.tags.join("\n")),
-                Cow::Borrowed(&a.body.text),
-            ],
-            record: Record {
-                url,
+            }
+        }
+        Kind::Advice => {
+            let a = &site.advice[n];
+            Record {
+                url: &site.advice_urls[n],
                 title: &a.title,
                 company: "",
                 date: String::new(),
                 category: "",
-                kind: Kind::Advice.as_str(),
+                kind: kind.as_str(),
                 summary: &a.summary,
                 sections: sections(&a.body),
-            },
-        });
-    incidents.chain(advice).collect()
+            }
+        }
+    }
 }
 
 fn sections(body: &crate::content::Body) -> Vec<(&str, &str)> {
@@ -249,7 +247,7 @@ impl Analysis {
     /// With `cache`, as in [`index`].
     fn of(docs: &[Document], cache: Option<&Path>) -> Analysis {
         let stored = cache.map(Stored::read).unwrap_or_default();
-        let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc.fields[..]).collect();
+        let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc[..]).collect();
         let (counts, to_store) = counted::count_all(&fields, &stored);
         // Copied into the counts: freed before they are scored.
         drop(stored);
@@ -410,7 +408,7 @@ fn count_compounds(
     if !compounds.iter().any(halves) {
         return;
     }
-    for (field, (stems, _)) in doc.fields.iter().zip(&mut counted.fields) {
+    for (field, (stems, _)) in doc.iter().zip(&mut counted.fields) {
         let mut previous: Option<u32> = None;
         stem::each_word(field, |word| {
             let this = dictionary.get(&word);
