@@ -120,18 +120,32 @@ pub fn server_path(base_url: &str) -> String {
     format!("/{}/", path.trim_matches('/')).replace("//", "/")
 }
 
-/// What a body's internal link starts with until the page that shows the
-/// body is known: a Markdown body is rendered once, and may be shown at
-/// any depth. A relative URL, so the sanitizer keeps it as it is.
+/// What an internal link starts with until the page that shows it is
+/// known: a Markdown body, or an incident's card, is rendered once and may
+/// be shown at any depth. A relative URL, so the sanitizer keeps it as it
+/// is.
 pub const ROOT_MARK: &str = "@@castor-root@@/";
 
 /// `html` with each [`ROOT_MARK`] replaced by `root`, the way from the
 /// showing page to the site root.
 pub fn resolve<'a>(html: &'a str, root: &str) -> Cow<'a, str> {
     if html.contains(ROOT_MARK) {
-        Cow::Owned(html.replace(ROOT_MARK, root))
+        let mut out = String::with_capacity(html.len());
+        push_resolved(&mut out, html, root);
+        Cow::Owned(out)
     } else {
         Cow::Borrowed(html)
+    }
+}
+
+/// Appends `html` to `out` as [`resolve`] gives it: a list of cards is
+/// made this way without copying each card twice.
+pub fn push_resolved(out: &mut String, html: &str, root: &str) {
+    let mut parts = html.split(ROOT_MARK);
+    out.push_str(parts.next().unwrap_or_default());
+    for part in parts {
+        out.push_str(root);
+        out.push_str(part);
     }
 }
 
@@ -218,6 +232,15 @@ mod tests {
             resolve(&html, "../../"),
             "<a href=\"../../incidents/x/\">x</a>"
         );
+        // Marks at either end, side by side, and appended to a list.
+        let mut out = String::from("<ol>");
+        push_resolved(
+            &mut out,
+            &format!("{ROOT_MARK}a {ROOT_MARK}{ROOT_MARK}"),
+            "./",
+        );
+        assert_eq!(out, "<ol>./a ././");
+        assert!(matches!(resolve("no mark", "./"), Cow::Borrowed(_)));
         assert_eq!(
             absolute("https://kb.example/", "feed.xml"),
             "https://kb.example/feed.xml"

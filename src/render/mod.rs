@@ -207,15 +207,15 @@ impl Shared<'_> {
         let mut html = String::from("<ol class=\"cards\">\n");
         for &i in indices {
             if let Some(card) = self.cards.html(i) {
-                html.push_str(card);
+                urls::push_resolved(&mut html, card, root);
                 continue;
             }
             let card = self.render_card(i)?;
-            html.push_str(&card);
+            urls::push_resolved(&mut html, &card, root);
             self.cards.keep_html(i, card);
         }
         html.push_str("</ol>\n");
-        ctx.insert(format!("{name}_cards"), &urls::resolve(&html, root));
+        ctx.insert(format!("{name}_cards"), &html);
         Ok(())
     }
 
