@@ -258,7 +258,7 @@ fn render_site(
     // Only now, with the content known to be good: a new output directory
     // gets its staging directory here.
     let writer = output::Writer::new(&dirs.output).map_err(Failure::Io)?;
-    let pages = render::reuse::State::of(&site, &theme, &dirs.output.dir);
+    let mut pages = render::reuse::State::of(&site, &theme, &dirs.output.dir);
     let reuse = render::reuse::State::read(&cache_dir).and_then(|old| pages.reuse(&old, &site));
     // The tantivy index is written by threads of its own, beside the
     // rayon pool that renders the pages and the browser index.
@@ -266,6 +266,7 @@ fn render_site(
     // The browser index counts the site's words; the tantivy index keeps
     // them for spelling suggestions.
     let (words, vocabulary) = std::sync::mpsc::sync_channel(1);
+    let shards_made = std::sync::OnceLock::new();
     let (files, indexed) = std::thread::scope(|scope| {
         let (site, stamp) = (&site, &stamp);
         let indexed = scope.spawn(move || {
@@ -279,21 +280,28 @@ fn render_site(
         scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
         let unchanged = |path: &Path| writer.keep(path);
         // A record shows one document: kept while its body is.
-        let kept = |kind: content::Kind, n: usize, path: &Path| {
+        let body = |kind: content::Kind, n: usize| {
             reuse.as_ref().is_some_and(|reuse| {
-                let shown = match kind {
+                reuse.keeps_body(match kind {
                     content::Kind::Incident => render::reuse::Shown::Incident(n),
                     content::Kind::Advice => render::reuse::Shown::Advice(n),
-                };
-                reuse.keeps_body(shown) && unchanged(path)
+                })
             })
+        };
+        let made = |path: &Path| reuse.as_ref().and_then(|reuse| reuse.made(path));
+        let kept = search::browser::Kept {
+            body: &body,
+            made: &made,
+            keep: &unchanged,
         };
         // The export and the browser search index are made by the
         // renderer's pool too, as jobs beside the pages: the index first,
         // the longest of them, so that a rebuild does not wait for it.
         let browser = Extra::new(search::browser::DIR, |site: &Site, sink: &Sink| {
             timings.time("browser index", || {
-                let vocabulary = search::browser::index(site, Some(&cache_dir), &kept, sink);
+                let (vocabulary, made) =
+                    search::browser::index(site, Some(&cache_dir), &kept, sink);
+                let _ = shards_made.set(made);
                 // Only fails when the index thread is gone, which its own
                 // error reports.
                 let _ = words.send(vocabulary);
@@ -320,6 +328,9 @@ fn render_site(
     })?;
     let indexed = indexed.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     indexed.map_err(Failure::Io)?;
+    if let Some(made) = shards_made.into_inner() {
+        pages.keep_made(made);
+    }
     Ok(Rendered {
         writer,
         files,

@@ -10,6 +10,10 @@
 //!
 //! At 10,000 incidents, editing an incident's text rendered 25,000 pages
 //! to write 78 of them.
+//!
+//! The state also keeps what each shard of the browser index was made
+//! from ([`crate::search::browser::Made`]): a rebuild makes again only
+//! the shards whose stems' postings changed.
 
 use std::hash::{Hash, Hasher};
 use std::path::Path;
@@ -23,6 +27,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::page::Page;
 use super::theme::Theme;
 use crate::content::Body;
+use crate::search::browser;
 use crate::site::Site;
 
 const FILE_NAME: &str = "pages.json";
@@ -34,14 +39,19 @@ pub struct State {
     site: u64,
     /// Each document's body, by `<kind>/<slug>`.
     bodies: FxHashMap<String, u64>,
+    /// What each shard of the browser index was made from.
+    #[serde(default)]
+    made: browser::Made,
 }
 
 /// Takes the output's file at a path as it is: `false` when it cannot.
 pub type Unchanged<'a> = &'a (dyn Fn(&Path) -> bool + Sync);
 
-/// The documents whose body changed, when nothing else did.
+/// The documents whose body changed, when nothing else did, and what the
+/// last build made the browser index's shards from.
 pub struct Reuse {
     changed: FxHashSet<Shown>,
+    made: browser::Made,
 }
 
 /// A document whose body a page shows.
@@ -84,7 +94,13 @@ impl State {
         State {
             site: whole.finish(),
             bodies,
+            made: browser::Made::default(),
         }
+    }
+
+    /// Keeps what this build made the browser index's shards from.
+    pub fn keep_made(&mut self, made: browser::Made) {
+        self.made = made;
     }
 
     /// What the last build into the same output left, if it finished.
@@ -116,7 +132,10 @@ impl State {
             .filter(|(key, _)| self.bodies.get(key) != old.bodies.get(key))
             .map(|(_, shown)| shown)
             .collect();
-        Some(Reuse { changed })
+        Some(Reuse {
+            changed,
+            made: old.made.clone(),
+        })
     }
 }
 
@@ -136,6 +155,11 @@ impl Reuse {
     /// Whether what the output shows of `shown`'s body is as it is.
     pub fn keeps_body(&self, shown: Shown) -> bool {
         !self.changed.contains(&shown)
+    }
+
+    /// What the last build made the browser index's file at `path` from.
+    pub fn made(&self, path: &Path) -> Option<u64> {
+        self.made.get(path).copied()
     }
 }
 

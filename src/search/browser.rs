@@ -84,7 +84,7 @@ pub(super) fn is_stop_word(word: &str) -> bool {
 
 /// Each file of the browser index for `site`, handed to `sink`.
 pub fn files(site: &Site, sink: &Sink) {
-    index(site, None, &|_, _, _| false, sink);
+    index(site, None, &Kept::NOTHING, sink);
 }
 
 /// The words of `site` with their document counts, without the files:
@@ -94,23 +94,46 @@ pub fn vocabulary(site: &Site, cache: Option<&Path>) -> Vocabulary {
     Analysis::of(&documents(site), cache).vocabulary()
 }
 
+/// What a rebuild may take of the output's browser index as it is.
+pub struct Kept<'a> {
+    /// Whether document `n` of a kind (its number among that kind in
+    /// [`Site`]) has the body it had in the last build.
+    pub body: &'a (dyn Fn(Kind, usize) -> bool + Sync),
+    /// The fingerprint of what the last build made the file at a path
+    /// from, if it made one ([`Made`]).
+    pub made: &'a (dyn Fn(&Path) -> Option<u64> + Sync),
+    /// Takes the output's file at a path as this build's: `false` when
+    /// there is none, and the file must be made.
+    pub keep: &'a (dyn Fn(&Path) -> bool + Sync),
+}
+
+impl Kept<'static> {
+    /// A first build's: every file is made.
+    pub const NOTHING: Kept<'static> = Kept {
+        body: &|_, _| false,
+        made: &|_| None,
+        keep: &|_| false,
+    };
+}
+
+/// The fingerprint of what each shard of stems, with its stems' further
+/// tiers, was made from, by the shard's path: a rebuild compares them to
+/// keep the shards no edit changed.
+pub type Made = FxHashMap<PathBuf, u64>;
+
 /// Makes the browser index for `site`, handing each file to `sink` as it
-/// is made, and returns its words. With `cache`, the counts of each
-/// document are kept there for the next build, and taken from there when
-/// its text has not changed. A document's record is left out when `kept`
-/// takes the output's file at its path as it is (given the document as
-/// the kind and number of [`Site`] it is).
-pub fn index(
-    site: &Site,
-    cache: Option<&Path>,
-    kept: &(dyn Fn(Kind, usize, &Path) -> bool + Sync),
-    sink: &Sink,
-) -> Vocabulary {
+/// is made, and returns its words and what its shards were made from.
+/// With `cache`, the counts of each document are kept there for the next
+/// build, and taken from there when its text has not changed. A file is
+/// left out when `kept` takes the output's as it is: a document's record
+/// when its body did not change, a shard when what it is made from did
+/// not.
+pub fn index(site: &Site, cache: Option<&Path>, kept: &Kept, sink: &Sink) -> (Vocabulary, Made) {
     let docs = documents(site);
     let analysis = Analysis::of(&docs, cache);
     let keys = shard_keys(&analysis);
     sink(script("meta", &meta(site, &keys)));
-    shards(&analysis, &keys, sink);
+    let made = shards(&analysis, &keys, kept, sink);
     // A record is made only to be written: a rebuild keeps most of them.
     (0..docs.len()).into_par_iter().for_each(|n| {
         let name = format!("d/{n}");
@@ -118,13 +141,13 @@ pub fn index(
             None => (Kind::Incident, n),
             Some(a) => (Kind::Advice, a),
         };
-        if !kept(kind, at, &path_of(&name)) {
+        if !((kept.body)(kind, at) && (kept.keep)(&path_of(&name))) {
             sink(script(&name, &record(site, kind, at)));
         }
     });
     facets(site).into_iter().for_each(sink);
     typo_lists(&analysis).into_iter().for_each(sink);
-    analysis.vocabulary()
+    (analysis.vocabulary(), made)
 }
 
 /// One searchable document: the text of each of [`FIELDS`], lists joined.
@@ -484,38 +507,28 @@ struct Shard<'a> {
     w: BTreeMap<&'a str, &'a str>,
 }
 
+/// A stem with its postings, as [`Analysis`] holds them.
+type Stem = (String, Vec<(u32, u8)>);
+
+/// What one shard is made from: its stems, and its words whose stem
+/// differs, with that stem.
+#[derive(Default)]
+struct ShardOf<'a> {
+    stems: Vec<&'a Stem>,
+    words: Vec<(&'a str, &'a str)>,
+}
+
 /// Each shard of the stems (`t/<key>`) and each later tier of a common
-/// stem's postings (`p/<stem>-<n>`), handed to `sink`.
-fn shards(analysis: &Analysis, keys: &[String], sink: &Sink) {
-    let mut by_key: BTreeMap<&str, Shard> = keys
+/// stem's postings (`p/<stem>-<n>`), handed to `sink` unless `kept` takes
+/// it. Gives what each shard was made from.
+fn shards(analysis: &Analysis, keys: &[String], kept: &Kept, sink: &Sink) -> Made {
+    let mut by_key: BTreeMap<&str, ShardOf> = keys
         .iter()
-        .map(|k| {
-            let shard = Shard {
-                s: BTreeMap::new(),
-                t: BTreeMap::new(),
-                w: BTreeMap::new(),
-            };
-            (k.as_str(), shard)
-        })
+        .map(|k| (k.as_str(), ShardOf::default()))
         .collect();
-    for (stem, docs) in &analysis.stems {
-        let Some(shard) = shard_of(stem, keys).and_then(|k| by_key.get_mut(k)) else {
-            continue;
-        };
-        let tiers = tiers(docs);
-        shard.s.insert(stem, encode(&tiers[0]));
-        if tiers.len() > 1 {
-            let mut bounds = Vec::new();
-            for (n, tier) in tiers.iter().enumerate().skip(1) {
-                bounds.push(
-                    tier.iter()
-                        .map(|&(_, score)| u32::from(score))
-                        .max()
-                        .unwrap_or(0),
-                );
-                sink(script(&format!("p/{stem}-{n}"), &encode(tier)));
-            }
-            shard.t.insert(stem, bounds);
+    for stem in &analysis.stems {
+        if let Some(shard) = shard_of(&stem.0, keys).and_then(|k| by_key.get_mut(k)) {
+            shard.stems.push(stem);
         }
     }
     for (word, (stem, _)) in &analysis.words {
@@ -523,12 +536,102 @@ fn shards(analysis: &Analysis, keys: &[String], sink: &Sink) {
             && !stem.is_empty()
             && let Some(shard) = shard_of(word, keys).and_then(|k| by_key.get_mut(k))
         {
-            shard.w.insert(word, stem);
+            shard.words.push((word, stem));
         }
     }
     by_key
         .par_iter()
-        .for_each(|(key, shard)| sink(script(&format!("t/{key}"), shard)));
+        .map(|(key, shard)| {
+            let name = format!("t/{key}");
+            let path = path_of(&name);
+            let fingerprint = shard.fingerprint();
+            // Every file of the shard is kept, or those that are not are
+            // made again.
+            let wanted: Option<FxHashSet<PathBuf>> = ((kept.made)(&path) == Some(fingerprint))
+                .then(|| {
+                    std::iter::once(path.clone())
+                        .chain(shard.tier_paths())
+                        .filter(|path| !(kept.keep)(path))
+                        .collect()
+                });
+            if wanted.as_ref().is_none_or(|wanted| !wanted.is_empty()) {
+                let want = |path: &Path| wanted.as_ref().is_none_or(|w| w.contains(path));
+                shard.make(&name, &want, sink);
+            }
+            (path, fingerprint)
+        })
+        .collect()
+}
+
+impl ShardOf<'_> {
+    /// A hash of everything the shard's files are made from.
+    fn fingerprint(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut bytes = Vec::new();
+        for (stem, docs) in &self.stems {
+            bytes.clear();
+            bytes.extend_from_slice(&(stem.len() as u64).to_le_bytes());
+            bytes.extend_from_slice(stem.as_bytes());
+            bytes.extend_from_slice(&(docs.len() as u64).to_le_bytes());
+            for &(doc, score) in docs {
+                bytes.extend_from_slice(&doc.to_le_bytes());
+                bytes.push(score);
+            }
+            h.update(&bytes);
+        }
+        for (word, stem) in &self.words {
+            for text in [word, stem] {
+                h.update(&(text.len() as u64).to_le_bytes());
+                h.update(text.as_bytes());
+            }
+        }
+        h.digest()
+    }
+
+    /// The paths of the further tiers of the shard's stems.
+    fn tier_paths(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.stems.iter().flat_map(|(stem, docs)| {
+            (1..tier_count(docs.len())).map(move |n| path_of(&format!("p/{stem}-{n}")))
+        })
+    }
+
+    /// Hands the shard's file `name`, and its stems' further tiers, to
+    /// `sink`: those of them `want` takes.
+    fn make(&self, name: &str, want: &dyn Fn(&Path) -> bool, sink: &Sink) {
+        let mut shard = Shard {
+            s: BTreeMap::new(),
+            t: BTreeMap::new(),
+            w: self.words.iter().copied().collect(),
+        };
+        for (stem, docs) in &self.stems {
+            let tiers = tiers(docs);
+            shard.s.insert(stem, encode(&tiers[0]));
+            if tiers.len() > 1 {
+                let mut bounds = Vec::new();
+                for (n, tier) in tiers.iter().enumerate().skip(1) {
+                    bounds.push(
+                        tier.iter()
+                            .map(|&(_, score)| u32::from(score))
+                            .max()
+                            .unwrap_or(0),
+                    );
+                    let name = format!("p/{stem}-{n}");
+                    if want(&path_of(&name)) {
+                        sink(script(&name, &encode(tier)));
+                    }
+                }
+                shard.t.insert(stem, bounds);
+            }
+        }
+        if want(&path_of(name)) {
+            sink(script(name, &shard));
+        }
+    }
+}
+
+/// How many tiers [`tiers`] cuts `docs` postings into.
+fn tier_count(docs: usize) -> usize {
+    1 + docs.saturating_sub(FIRST_TIER).div_ceil(TIER_DOCS)
 }
 
 /// A stem's postings in tiers: the best [`FIRST_TIER`] documents, then
@@ -792,6 +895,78 @@ mod tests {
             tiers(&docs[..FIRST_TIER]),
             vec![docs[..FIRST_TIER].to_vec()]
         );
+    }
+
+    #[test]
+    fn tier_count_says_how_many_tiers_are_cut() {
+        for len in [0, 1, FIRST_TIER, FIRST_TIER + 1, FIRST_TIER + TIER_DOCS]
+            .into_iter()
+            .chain([FIRST_TIER + TIER_DOCS + 1, FIRST_TIER + 3 * TIER_DOCS - 1])
+        {
+            let docs: Vec<(u32, u8)> = (0..len as u32).map(|d| (d, 1)).collect();
+            assert_eq!(
+                tier_count(len),
+                tiers(&docs).len().max(1),
+                "{len} documents"
+            );
+        }
+    }
+
+    /// The files `shards` hands on with `kept`, by path.
+    fn shard_files(analysis: &Analysis, kept: &Kept) -> (BTreeMap<PathBuf, Vec<u8>>, Made) {
+        let files = std::sync::Mutex::new(BTreeMap::new());
+        let sink = |file: OutputFile| {
+            files.lock().unwrap().insert(file.path, file.bytes);
+        };
+        let made = shards(analysis, &shard_keys(analysis), kept, &sink);
+        (files.into_inner().unwrap(), made)
+    }
+
+    #[test]
+    fn a_rebuild_makes_only_the_shards_it_lacks_or_whose_postings_changed() {
+        let common: Vec<(u32, u8)> = (0..FIRST_TIER as u32 + TIER_DOCS as u32 + 5)
+            .map(|d| (d, (d % 50) as u8 + 1))
+            .collect();
+        let mut analysis = Analysis {
+            stems: vec![
+                ("alert".into(), common),
+                ("zone".into(), vec![(3, 40), (8, 12)]),
+            ],
+            words: vec![("alerting".into(), ("alert".into(), 2))],
+        };
+        let (first, made) = shard_files(&analysis, &Kept::NOTHING);
+        let paths: Vec<&Path> = first.keys().map(PathBuf::as_path).collect();
+        let tier = path_of("p/alert-2");
+        assert_eq!(
+            paths,
+            [
+                path_of("p/alert-1"),
+                tier.clone(),
+                path_of("t/a"),
+                path_of("t/z")
+            ]
+        );
+        // All kept but one tier file, which is made as a first build
+        // makes it.
+        let lacking = |path: &Path| path != tier;
+        let last = |path: &Path| made.get(path).copied();
+        let kept = Kept {
+            body: &|_, _| true,
+            made: &last,
+            keep: &lacking,
+        };
+        let (again, made_again) = shard_files(&analysis, &kept);
+        assert_eq!(made_again, made);
+        assert_eq!(again.keys().collect::<Vec<_>>(), [&tier]);
+        assert_eq!(again[&tier], first[&tier]);
+        // A score changed in one shard: that shard is made again whole,
+        // the other one is kept.
+        analysis.stems[1].1[0].1 = 41;
+        let (changed, _) = shard_files(&analysis, &kept);
+        let (fresh, _) = shard_files(&analysis, &Kept::NOTHING);
+        assert_eq!(changed.keys().collect::<Vec<_>>(), [&tier, &path_of("t/z")]);
+        assert_eq!(changed[&path_of("t/z")], fresh[&path_of("t/z")]);
+        assert_ne!(fresh[&path_of("t/z")], first[&path_of("t/z")]);
     }
 
     #[test]
