@@ -256,11 +256,14 @@ fn sections(body: &crate::content::Body) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// A stem with its postings: `(document, score)` in document order, the
+/// score quantized ([`quantize`]).
+type Stem = (String, Vec<(u32, u8)>);
+
 /// Every document's words and stems, counted.
 struct Analysis {
-    /// Stems in byte order, each with its postings: `(document, score)`
-    /// in document order, the score quantized ([`quantize`]).
-    stems: Vec<(String, Vec<(u32, u8)>)>,
+    /// Stems in byte order, each with its postings.
+    stems: Vec<Stem>,
     /// Every word (before stemming) with its stem and document count, in
     /// byte order.
     words: Vec<(String, (String, u32))>,
@@ -351,7 +354,7 @@ impl Analysis {
                 postings[stem as usize].push((d as u32, score));
             }
         }
-        let mut stems: Vec<(String, Vec<(u32, u8)>)> = postings
+        let mut stems: Vec<Stem> = postings
             .into_iter()
             .enumerate()
             .filter(|(_, docs)| !docs.is_empty())
@@ -506,9 +509,6 @@ struct Shard<'a> {
     /// Word: its stem, where the two differ.
     w: BTreeMap<&'a str, &'a str>,
 }
-
-/// A stem with its postings, as [`Analysis`] holds them.
-type Stem = (String, Vec<(u32, u8)>);
 
 /// What one shard is made from: its stems, and its words whose stem
 /// differs, with that stem.
