@@ -88,15 +88,15 @@ impl Cards {
         self.values[i].get_or_init(|| card(site, i)).clone()
     }
 
-    /// Card `i`'s HTML, if a list made it already.
-    pub fn html(&self, i: usize) -> Option<&str> {
-        self.html[i].get().map(String::as_str)
-    }
-
-    /// Keeps card `i`'s HTML for the next list.
-    pub fn keep_html(&self, i: usize, html: String) {
-        // Two threads may race here; both rendered the same HTML.
-        let _ = self.html[i].set(html);
+    /// Card `i`'s HTML, made by `render` for the first list that needs it.
+    pub fn html<E>(&self, i: usize, render: impl FnOnce() -> Result<String, E>) -> Result<&str, E> {
+        let cell = &self.html[i];
+        if let Some(html) = cell.get() {
+            return Ok(html);
+        }
+        // Two threads may race here; both render the same HTML.
+        let html = render()?;
+        Ok(cell.get_or_init(|| html))
     }
 }
 

@@ -206,13 +206,8 @@ impl Shared<'_> {
         ctx.insert_value(name, self.card_values(indices));
         let mut html = String::from("<ol class=\"cards\">\n");
         for &i in indices {
-            if let Some(card) = self.cards.html(i) {
-                urls::push_resolved(&mut html, card, root);
-                continue;
-            }
-            let card = self.render_card(i)?;
-            urls::push_resolved(&mut html, &card, root);
-            self.cards.keep_html(i, card);
+            let card = self.cards.html(i, || self.render_card(i))?;
+            urls::push_resolved(&mut html, card, root);
         }
         html.push_str("</ol>\n");
         ctx.insert(format!("{name}_cards"), &html);

@@ -224,10 +224,44 @@ fn category_terms(config: &Config, incidents: &[Arc<Incident>], links: &mut [Lin
     terms
 }
 
+/// Terms in the order they are found, each value of a field keyed once:
+/// a site has far fewer values than uses of them, and values that differ
+/// may share a term ("ACME", "Acme").
+struct Grouping<V> {
+    terms: Vec<Term>,
+    by_slug: FxHashMap<String, usize>,
+    by_value: FxHashMap<V, usize>,
+}
+
+impl<V: Hash + Eq> Grouping<V> {
+    fn new() -> Grouping<V> {
+        Grouping {
+            terms: Vec::new(),
+            by_slug: FxHashMap::default(),
+            by_value: FxHashMap::default(),
+        }
+    }
+
+    /// The number of `value`'s term; `named` gives its slug and name the
+    /// first time the value is seen, and the term is new if the slug is.
+    fn term(&mut self, value: V, named: impl FnOnce() -> (String, String)) -> usize {
+        let Grouping {
+            terms,
+            by_slug,
+            by_value,
+        } = self;
+        *by_value.entry(value).or_insert_with(|| {
+            let (slug, name) = named();
+            *by_slug.entry(slug).or_insert_with_key(|slug| {
+                terms.push(Term::new(slug.clone(), name));
+                terms.len() - 1
+            })
+        })
+    }
+}
+
 /// Groups incidents by a key made from a `value` of theirs, in order of
-/// first appearance (newest first). Values that differ may share a key
-/// ("ACME", "Acme"); each value's key is made once, since a site has far
-/// fewer values than incidents.
+/// first appearance (newest first).
 fn group_terms<'a, V: Hash + Eq>(
     incidents: &'a [Arc<Incident>],
     links: &mut [Links],
@@ -236,20 +270,13 @@ fn group_terms<'a, V: Hash + Eq>(
     name: impl Fn(&Incident) -> String,
     set: impl Fn(&mut Links, usize),
 ) -> Vec<Term> {
-    let mut terms: Vec<Term> = Vec::new();
-    let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
-    let mut by_value: FxHashMap<V, usize> = FxHashMap::default();
+    let mut grouping = Grouping::new();
     for (i, incident) in incidents.iter().enumerate() {
-        let t = *by_value.entry(value(incident)).or_insert_with(|| {
-            *by_key.entry(key(incident)).or_insert_with_key(|key| {
-                terms.push(Term::new(key.clone(), name(incident)));
-                terms.len() - 1
-            })
-        });
-        terms[t].incidents.push(i);
+        let t = grouping.term(value(incident), || (key(incident), name(incident)));
+        grouping.terms[t].incidents.push(i);
         set(&mut links[i], t);
     }
-    terms
+    grouping.terms
 }
 
 /// An incident's values of a taxonomy.
@@ -296,26 +323,18 @@ fn list_terms(incidents: &[Arc<Incident>], links: &mut [Links], taxonomy: Taxono
     let Some((values, named, field)) = list_field(taxonomy) else {
         return Vec::new();
     };
-    // Hashed, then sorted once: a site has far fewer terms than uses, and
-    // each value is named once.
-    let mut terms: Vec<Term> = Vec::new();
-    let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
-    let mut by_value: FxHashMap<&str, usize> = FxHashMap::default();
+    // Hashed, then sorted once.
+    let mut grouping = Grouping::new();
     for (i, incident) in incidents.iter().enumerate() {
         for value in values(incident) {
-            let t = *by_value.entry(value).or_insert_with(|| {
-                let (slug, name) = named(value);
-                *by_slug.entry(slug).or_insert_with_key(|slug| {
-                    terms.push(Term::new(slug.clone(), name));
-                    terms.len() - 1
-                })
-            });
-            let term = &mut terms[t];
+            let t = grouping.term(value.as_str(), || named(value));
+            let term = &mut grouping.terms[t];
             if term.incidents.last() != Some(&i) {
                 term.incidents.push(i);
             }
         }
     }
+    let mut terms = grouping.terms;
     let rank = |t: &Term| match taxonomy {
         Taxonomy::ImpactKind => IMPACT_KINDS.iter().position(|k| *k == t.slug),
         _ => None,
