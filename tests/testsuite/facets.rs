@@ -136,14 +136,18 @@ fn every_taxonomy_has_its_pages_links_filters_facet_chart_and_feeds() {
     }
 }
 
-#[test]
-fn technologies_spelt_alike_share_a_page_and_a_warning_beyond_case() {
+/// The basic fixture with `from` in the Globex incident's file made `to`.
+fn globex_with(from: &str, to: &str) -> Fixture {
     let fixture = Fixture::new("basic");
     let path = "content/incidents/2017-globex-database-deleted.md";
-    let text = fixture
-        .read(path)
-        .replace("[PostgreSQL]", "[junos, \"BGP!\"]");
+    let text = fixture.read(path).replace(from, to);
     fixture.write(path, text);
+    fixture
+}
+
+#[test]
+fn technologies_spelt_alike_share_a_page_and_a_warning_beyond_case() {
+    let fixture = globex_with("[PostgreSQL]", "[junos, \"BGP!\"]");
     let run = fixture.castor(&["check"]);
     assert!(
         run.stderr.contains(
@@ -168,12 +172,7 @@ fn technologies_spelt_alike_share_a_page_and_a_warning_beyond_case() {
 
 #[test]
 fn companies_spelt_alike_share_a_page_named_by_the_newest_incident() {
-    let fixture = Fixture::new("basic");
-    let path = "content/incidents/2017-globex-database-deleted.md";
-    let text = fixture
-        .read(path)
-        .replace("company: Globex", "company: ACME");
-    fixture.write(path, text);
+    let fixture = globex_with("company: Globex", "company: ACME");
     let site = load(&fixture);
     let companies = site.terms(Taxonomy::Company);
     let acme: Vec<&Term> = companies.iter().filter(|t| t.slug == "acme").collect();
