@@ -244,7 +244,7 @@ fn render_site(
         .time("theme", || render::theme::load(root, &config.build.theme))
         .map_err(|d| Failure::Config(vec![d]))?;
     let cache_dir = dirs.cache();
-    let cache = timings.time("cache", || content::Cache::read(&cache_dir));
+    let cache = timings.time("cache", || content::Cache::open(&cache_dir));
     // Stamped before reading the content, so an edit made during the build
     // leaves the index stale rather than wrongly fresh.
     let stamp = timings.time("stamp", || Stamp::of_cached(root, config, &cache));
@@ -277,7 +277,7 @@ fn render_site(
         });
         // The cache only saves time: a build that cannot keep it is still
         // a good build, and the next one parses everything again.
-        scope.spawn(|| timings.time("cache write", || cache.write(&cache_dir)));
+        scope.spawn(|| timings.time("cache write", || cache.write()));
         let unchanged = |path: &Path| writer.keep(path);
         // A record shows one document: kept while its body is.
         let body = |kind: content::Kind, n: usize| {
@@ -300,11 +300,12 @@ fn render_site(
         let browser = Extra::new(search::browser::DIR, |site: &Site, sink: &Sink| {
             timings.time("browser index", || {
                 let (vocabulary, made) =
-                    search::browser::index(site, Some(&cache_dir), &kept, sink);
+                    search::browser::index(site, Some(&cache_dir), &kept, sink)?;
                 let _ = shards_made.set(made);
                 // Only fails when the index thread is gone, which its own
                 // error reports.
                 let _ = words.send(vocabulary);
+                Ok(())
             })
         });
         let files = timings.time("render", || {
@@ -381,7 +382,8 @@ pub fn extras() -> Vec<Extra<'static>> {
 /// The rows of `/incidents/table/`, for sorting and filtering in the page.
 fn table_data() -> Extra<'static> {
     Extra::new(crate::urls::TABLE_DATA, |site: &Site, sink: &Sink| {
-        render::table::files(site).into_iter().for_each(sink)
+        render::table::files(site).into_iter().for_each(sink);
+        Ok(())
     })
 }
 
@@ -391,7 +393,8 @@ fn export_file() -> Extra<'static> {
         sink(OutputFile {
             path: crate::urls::SITE_DATA.into(),
             bytes: crate::export::json(site).into_bytes(),
-        })
+        });
+        Ok(())
     })
 }
 
@@ -408,17 +411,14 @@ pub fn index(
 ) -> Result<(), Failure> {
     guard::clean_staging(&dirs.index.dir, lock);
     let cache_dir = dirs.cache();
-    let cache = content::Cache::read(&cache_dir);
+    let cache = content::Cache::open(&cache_dir);
     let stamp = Stamp::of_cached(root, config, &cache);
     let Loaded { site, .. } = load_cached(root, config.clone(), false, &cache, &Timings::new())?;
     // As in `build`, a cache that cannot be kept only costs time.
-    let _ = cache.write(&cache_dir);
+    let _ = cache.write();
+    let vocabulary = search::browser::vocabulary(&site, Some(&cache_dir))
+        .map_err(|d| Failure::Content(vec![d]))?;
     search::index::write(&dirs.index.dir, &site, anew)
-        .and_then(|indexed| {
-            indexed.finish(
-                &stamp,
-                Some(search::browser::vocabulary(&site, Some(&cache_dir))),
-            )
-        })
+        .and_then(|indexed| indexed.finish(&stamp, Some(vocabulary)))
         .map_err(Failure::Io)
 }

@@ -4,6 +4,10 @@
 //! `.castor/cache/`, which turns the second build of an unchanged tree
 //! from parsing every file into reading a few files.
 //!
+//! Bodies are kept apart, in a [`Store`] the cache's files point into:
+//! a build reads back only the bodies it renders or indexes, one at a
+//! time, and an edit appends one body to it.
+//!
 //! An entry is used only when the file's size and modification time, the
 //! configuration (categories, raw HTML) and the castor binary itself are
 //! those it was made under; anything else is parsed again. A cache that
@@ -13,15 +17,15 @@ use std::ffi::{OsStr, OsString};
 use std::fs::Metadata;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use anyhow::Context as _;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
+use super::store::{self, Store};
 use super::validate::Doc;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
@@ -37,6 +41,10 @@ const SHARDS: usize = 8;
 #[derive(Default)]
 pub struct Cache {
     entries: RwLock<Entries>,
+    /// Where the cache is kept, when this process keeps it (a build,
+    /// which holds the site's lock): new bodies go to its store. Without
+    /// it they stay in memory.
+    dir: Option<PathBuf>,
     /// Files answered from the cache, and files parsed, since it was read.
     hits: AtomicUsize,
     misses: AtomicUsize,
@@ -58,6 +66,8 @@ struct Entries {
     files: FxHashMap<OsString, Entry>,
     /// The shards whose entries changed since the cache was read.
     dirty: [bool; SHARDS],
+    /// Where the entries' bodies are, and new ones go.
+    store: Option<Arc<Store>>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -105,38 +115,39 @@ impl FileVersion {
     }
 }
 
-/// One shard file, as written (borrowing the entries) and as read.
+/// One shard file, as written (borrowing the entries) and as read: each
+/// entry with where its body is in the store of `store`'s generation.
 #[derive(Serialize, Deserialize)]
 struct Shard<K, F> {
     key: K,
+    store: u64,
     files: Vec<F>,
 }
 
+/// An entry as a shard keeps it: by path, with where its body is in the
+/// store.
+type Kept = (PathBuf, Entry, Option<u64>);
+
+/// The store holds this many bytes more than twice what the entries use
+/// before a build copies what they use to a new one.
+const STORE_SLACK: u64 = 64 << 20;
+
 impl Cache {
-    /// The cache kept in `dir` by an earlier build; empty when there is
-    /// none or it cannot be read.
+    /// The cache kept in `dir` by an earlier build, to read from; empty
+    /// when there is none or it cannot be read.
     pub fn read(dir: &Path) -> Cache {
-        let shards: Vec<Option<Shard<String, (PathBuf, Entry)>>> = (0..SHARDS)
-            .into_par_iter()
-            .map(|n| {
-                let file = std::fs::File::open(shard_path(dir, n)).ok()?;
-                rmp_serde::from_read(BufReader::new(file)).ok()
-            })
-            .collect();
-        let mut entries = Entries::default();
-        for shard in shards.into_iter().flatten() {
-            if !entries.files.is_empty() && entries.key != shard.key {
-                // Shards of different builds: trust none of them.
-                return Cache::default();
-            }
-            entries.key = shard.key;
-            let files = shard.files.into_iter();
-            entries
-                .files
-                .extend(files.map(|(path, entry)| (path.into_os_string(), entry)));
-        }
         Cache {
-            entries: RwLock::new(entries),
+            entries: RwLock::new(Entries::read(dir, false).unwrap_or_default()),
+            ..Cache::default()
+        }
+    }
+
+    /// The cache kept in `dir`, to keep there again: the caller holds the
+    /// site's lock.
+    pub fn open(dir: &Path) -> Cache {
+        Cache {
+            entries: RwLock::new(Entries::read(dir, true).unwrap_or_default()),
+            dir: Some(dir.to_path_buf()),
             ..Cache::default()
         }
     }
@@ -149,19 +160,31 @@ impl Cache {
         }
     }
 
-    /// Writes the shards that changed to `dir`, each whole or not at all.
-    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+    /// Writes the shards that changed to the directory the cache was
+    /// opened in, each whole or not at all. Entries whose body is not in
+    /// the store are left out: the next build parses their files again.
+    pub fn write(&self) -> anyhow::Result<()> {
+        let Some(dir) = &self.dir else {
+            return Ok(());
+        };
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if !entries.dirty.contains(&true) {
             return Ok(());
         }
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let mut shards: Vec<Vec<(&Path, &Entry)>> = vec![Vec::new(); SHARDS];
+        let Some(store) = entries.store.clone() else {
+            return Ok(());
+        };
+        let store = match entries.live() * 2 + STORE_SLACK < store.len() {
+            true => entries.compact(dir)?,
+            false => store,
+        };
+        let mut shards: Vec<Vec<_>> = vec![Vec::new(); SHARDS];
         for (path, entry) in &entries.files {
             let path = Path::new(path);
             let n = shard_of(path);
-            if entries.dirty[n] {
-                shards[n].push((path, entry));
+            let at = entry.stored_at();
+            if entries.dirty[n] && (at.is_some() || entry.parsed.0.is_none()) {
+                shards[n].push((path, entry, at));
             }
         }
         for (n, files) in shards.into_iter().enumerate() {
@@ -170,10 +193,14 @@ impl Cache {
             }
             let shard = Shard {
                 key: &entries.key,
+                store: store.generation(),
                 files,
             };
             crate::guard::write_msgpack_atomically(&shard_path(dir, n), &shard)?;
         }
+        entries.dirty = [false; SHARDS];
+        // Only once no shard points into them.
+        store::remove_others(dir, store.generation());
         Ok(())
     }
 
@@ -187,6 +214,7 @@ impl Cache {
                 key,
                 files: FxHashMap::default(),
                 dirty: [true; SHARDS],
+                store: None,
             };
         }
     }
@@ -210,9 +238,24 @@ impl Cache {
     }
 
     /// Keeps what parsing a file gave, which the cache did not have, and
-    /// the hash of its bytes.
-    pub(super) fn put(&self, path: &Path, meta: &Metadata, parsed: &Parsed, content: u64) {
+    /// the hash of its bytes; gives it back with its body in the store
+    /// when the cache has one.
+    pub(super) fn put(
+        &self,
+        path: &Path,
+        meta: &Metadata,
+        mut parsed: Parsed,
+        content: u64,
+    ) -> Parsed {
         self.misses.fetch_add(1, Ordering::Relaxed);
+        if let (Some(doc), Some(store)) = (&mut parsed.0, self.store()) {
+            let body = doc.body_mut();
+            // Kept in memory when the store cannot take it.
+            let at = body.contents.texts().and_then(|texts| store.append(&texts));
+            if let Ok(at) = at {
+                body.contents = body.contents.in_store(at, &store);
+            }
+        }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.dirty[shard_of(path)] = true;
         entries.files.insert(
@@ -223,6 +266,23 @@ impl Cache {
                 content,
             },
         );
+        parsed
+    }
+
+    /// The store new bodies go to: made at the first one after the cache
+    /// starts over. None when the cache is only read, or none can be made.
+    fn store(&self) -> Option<Arc<Store>> {
+        let dir = self.dir.as_ref()?;
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(store) = &entries.store {
+            return Some(Arc::clone(store));
+        }
+        drop(entries);
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.store.is_none() {
+            entries.store = Store::create(dir).ok().map(Arc::new);
+        }
+        entries.store.clone()
     }
 
     /// Forgets the files that are not in `paths`.
@@ -237,6 +297,88 @@ impl Cache {
             }
             keep
         });
+    }
+}
+
+impl Entries {
+    /// The entries kept in `dir`, their bodies in the store the shards
+    /// name; `None` when they cannot all be trusted.
+    fn read(dir: &Path, writable: bool) -> Option<Entries> {
+        let shards: Vec<Option<Shard<String, Kept>>> = (0..SHARDS)
+            .into_par_iter()
+            .map(|n| {
+                let file = std::fs::File::open(shard_path(dir, n)).ok()?;
+                rmp_serde::from_read(BufReader::new(file)).ok()
+            })
+            .collect();
+        let mut shards = shards.into_iter().flatten().peekable();
+        let first = shards.peek()?;
+        let (key, generation) = (first.key.clone(), first.store);
+        let store = Arc::new(Store::open(dir, generation, writable).ok()?);
+        let mut files = FxHashMap::default();
+        for shard in shards {
+            if (&shard.key, shard.store) != (&key, generation) {
+                // Shards of different builds: trust none of them.
+                return None;
+            }
+            for (path, mut entry, at) in shard.files {
+                match (&mut entry.parsed.0, at) {
+                    (Some(doc), Some(at)) => {
+                        let body = doc.body_mut();
+                        if at + body.contents.stored_len() > store.len() {
+                            return None;
+                        }
+                        body.contents = body.contents.in_store(at, &store);
+                    }
+                    // A file with errors has no body.
+                    (None, None) => {}
+                    _ => return None,
+                }
+                files.insert(path.into_os_string(), entry);
+            }
+        }
+        Some(Entries {
+            key,
+            files,
+            dirty: [false; SHARDS],
+            store: Some(store),
+        })
+    }
+
+    /// How many bytes of the store the entries use.
+    fn live(&self) -> u64 {
+        let docs = self
+            .files
+            .values()
+            .filter_map(|entry| entry.parsed.0.as_ref());
+        let stored = docs.filter(|doc| doc.body().contents.stored_at().is_some());
+        stored.map(|doc| doc.body().contents.stored_len()).sum()
+    }
+
+    /// Copies the bodies of the entries to a new store, which it gives;
+    /// every shard is to be written again, to point into it.
+    fn compact(&mut self, dir: &Path) -> anyhow::Result<Arc<Store>> {
+        let store = Arc::new(Store::create(dir)?);
+        for entry in self.files.values_mut() {
+            if let Some(doc) = &mut entry.parsed.0
+                && doc.body().contents.stored_at().is_some()
+            {
+                let body = doc.body_mut();
+                let at = store.append(&*body.contents.texts()?)?;
+                body.contents = body.contents.in_store(at, &store);
+            }
+        }
+        self.dirty = [true; SHARDS];
+        self.store = Some(Arc::clone(&store));
+        Ok(store)
+    }
+}
+
+impl Entry {
+    /// Where the store keeps the body, if the entry has one there.
+    fn stored_at(&self) -> Option<u64> {
+        let doc = self.parsed.0.as_ref()?;
+        doc.body().contents.stored_at()
     }
 }
 
@@ -267,5 +409,88 @@ pub(crate) fn binary_fingerprint() -> String {
         ),
         // Unknown: never matches, so the cache is never trusted.
         Err(_) => format!("unknown {:?}", SystemTime::now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{LoadOptions, load};
+
+    fn basic() -> (PathBuf, Config) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+        let config = Config::load(&root).unwrap();
+        (root, config)
+    }
+
+    /// Every document's file with its body's HTML and text, as loaded
+    /// through `cache`.
+    fn bodies(cache: Option<&Cache>) -> Vec<(PathBuf, String, String)> {
+        let (root, config) = basic();
+        let options = LoadOptions {
+            config: &config,
+            include_drafts: true,
+            cache,
+        };
+        let (content, _) = load(&root, &options);
+        let incidents = content.incidents.iter().map(|i| (&i.path, &i.body));
+        let advice = content.advice.iter().map(|a| (&a.path, &a.body));
+        let pages = content.pages.iter().map(|p| (&p.path, &p.body));
+        incidents
+            .chain(advice)
+            .chain(pages)
+            .map(|(path, body)| {
+                let texts = body.contents.texts().unwrap();
+                (path.clone(), texts.html.clone(), texts.text.clone())
+            })
+            .collect()
+    }
+
+    fn stores(dir: &Path) -> Vec<PathBuf> {
+        let files = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path());
+        files
+            .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+            .collect()
+    }
+
+    #[test]
+    fn bodies_read_back_from_the_store_as_parsed_and_after_it_is_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let parsed = bodies(None);
+        let cache = Cache::open(dir.path());
+        assert_eq!(bodies(Some(&cache)), parsed);
+        cache.write().unwrap();
+        let [store] = &stores(dir.path())[..] else {
+            panic!("one store: {:?}", stores(dir.path()))
+        };
+        assert!(std::fs::metadata(store).unwrap().len() > 0);
+
+        let cache = Cache::open(dir.path());
+        assert_eq!(bodies(Some(&cache)), parsed);
+        assert_eq!(cache.used().parsed, 0, "every body from the store");
+
+        // What `write` does once the store holds too much it no longer uses.
+        let copied = {
+            let mut entries = cache.entries.write().unwrap();
+            entries.compact(dir.path()).unwrap()
+        };
+        cache.write().unwrap();
+        assert_eq!(
+            stores(dir.path()),
+            [store::path_of(dir.path(), copied.generation())]
+        );
+        let cache = Cache::open(dir.path());
+        assert_eq!(bodies(Some(&cache)), parsed);
+        assert_eq!(cache.used().parsed, 0);
+
+        // A store shorter than its entries say: nothing of it is trusted.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(store::path_of(dir.path(), copied.generation()))
+            .unwrap();
+        file.set_len(copied.len() - 1).unwrap();
+        let cache = Cache::open(dir.path());
+        assert_eq!(bodies(Some(&cache)), parsed);
+        assert_eq!(cache.used().reused, 0);
     }
 }

@@ -9,28 +9,38 @@ use pulldown_cmark::{
     CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
 };
 
-use crate::diagnostic::Pos;
+use super::store::{Contents, Texts};
+use crate::diagnostic::{Diagnostic, Pos};
 use crate::highlight;
 use crate::{slug, urls};
 
 /// What a Markdown body became.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Body {
-    pub html: String,
-    /// The text without markup, for search and word counts.
-    pub text: String,
+    /// The HTML and the text without markup, which are most of a body:
+    /// read when a stage needs them, since a build may keep them on disk.
+    pub contents: Contents,
     /// The first paragraph as plain text: the default summary.
     pub first_paragraph: String,
     /// `@/` links, checked once the whole tree is loaded.
     pub links: Vec<InternalLink>,
     /// Heading ids, so `@/...md#anchor` links can be checked.
     pub anchors: Vec<String>,
-    /// Where each heading starts in `text`, with its id: the sections a
+    /// Where each heading starts in the text, with its id: the sections a
     /// search result links to.
     pub sections: Vec<(usize, String)>,
     /// The top-level sections (`##`), for a page's table of contents.
     pub outline: Vec<Heading>,
     pub words: usize,
+}
+
+impl Body {
+    /// The HTML and the text, of the body of the file at `path`.
+    pub fn texts(&self, path: &std::path::Path) -> Result<std::sync::Arc<Texts>, Diagnostic> {
+        self.contents
+            .texts()
+            .map_err(|e| Diagnostic::error(path, Pos::START, format!("cannot read the body: {e}")))
+    }
 }
 
 /// A section heading of a body: its anchor and its text.
@@ -104,6 +114,8 @@ struct Walk<'a> {
     source: &'a str,
     first_line: usize,
     body: Body,
+    /// The body's text without markup, as far as it is read.
+    text: String,
     problems: Vec<BodyProblem>,
     events: Vec<Event<'a>>,
     has_raw_html: bool,
@@ -126,6 +138,7 @@ impl<'a> Walk<'a> {
             source,
             first_line,
             body: Body::default(),
+            text: String::new(),
             problems: Vec::new(),
             events: Vec::new(),
             has_raw_html: false,
@@ -164,11 +177,11 @@ impl<'a> Walk<'a> {
                 level, id, classes, ..
             }) => {
                 self.heading = Some((level, id, classes, Vec::new()));
-                self.heading_start = self.body.text.len();
+                self.heading_start = self.text.len();
                 return;
             }
             Event::End(TagEnd::Heading(_)) => {
-                self.body.text.push('\n');
+                self.text.push('\n');
                 if let Some((level, id, classes, inner)) = self.heading.take() {
                     let (events, body, used_ids) =
                         (&mut self.events, &mut self.body, &mut self.used_ids);
@@ -231,8 +244,8 @@ impl<'a> Walk<'a> {
             Event::Text(t) => text.push_str(&t),
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, text) = self.code.take().unwrap_or_default();
-                self.body.text.push_str(&text);
-                self.body.text.push('\n');
+                self.text.push_str(&text);
+                self.text.push('\n');
                 self.events
                     .push(Event::Html(render_code(&text, &lang).into()));
             }
@@ -261,7 +274,7 @@ impl<'a> Walk<'a> {
     /// Keeps the plain text of the body, for search and word counts, and
     /// of its first top-level paragraph, the default summary.
     fn gather_text(&mut self, event: &Event<'a>) {
-        let body = &mut self.body;
+        let (body, text) = (&mut self.body, &mut self.text);
         match event {
             Event::Start(Tag::Paragraph) => {
                 if self.depth == 0 && !self.first_paragraph_done {
@@ -275,7 +288,7 @@ impl<'a> Walk<'a> {
                     self.in_first_paragraph = false;
                     self.first_paragraph_done = true;
                 }
-                body.text.push('\n');
+                text.push('\n');
             }
             Event::Start(_) => self.depth += 1,
             Event::End(end) => {
@@ -293,17 +306,17 @@ impl<'a> Walk<'a> {
                         | TagEnd::Superscript
                         | TagEnd::Subscript
                 ) {
-                    body.text.push('\n');
+                    text.push('\n');
                 }
             }
             Event::Text(t) | Event::Code(t) => {
-                body.text.push_str(t);
+                text.push_str(t);
                 if self.in_first_paragraph {
                     body.first_paragraph.push_str(t);
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
-                body.text.push(' ');
+                text.push(' ');
                 if self.in_first_paragraph {
                     body.first_paragraph.push(' ');
                 }
@@ -316,12 +329,16 @@ impl<'a> Walk<'a> {
     fn finish(mut self, size: usize, allow_raw_html: bool) -> (Body, Vec<BodyProblem>) {
         let mut out = String::with_capacity(size * 3 / 2);
         html::push_html(&mut out, self.events.into_iter());
-        self.body.html = if self.has_raw_html {
+        let html = if self.has_raw_html {
             sanitize(&out, allow_raw_html)
         } else {
             out
         };
-        self.body.words = self.body.text.split_whitespace().count();
+        self.body.words = self.text.split_whitespace().count();
+        self.body.contents = Contents::held(Texts {
+            html,
+            text: self.text,
+        });
         (self.body, self.problems)
     }
 }
@@ -602,6 +619,10 @@ fn sanitize(html: &str, permissive: bool) -> String {
 mod tests {
     use super::*;
 
+    fn texts(body: &Body) -> std::sync::Arc<Texts> {
+        body.contents.texts().unwrap()
+    }
+
     fn render_at(source: &str, allow_raw_html: bool) -> (Body, Vec<BodyProblem>) {
         render(
             source,
@@ -619,7 +640,8 @@ mod tests {
             false,
         );
         assert!(problems.is_empty());
-        let html = urls::resolve(&body.html, "../../");
+        let texts_of_body = texts(&body);
+        let html = urls::resolve(&texts_of_body.html, "../../");
         assert!(
             html.contains(r#"href="../../incidents/2021-10-04-facebook-bgp/#timeline""#),
             "{html}"
@@ -628,9 +650,9 @@ mod tests {
         // goes through.
         let (raw, _) = render_at("<b>x</b> [fb](@/advice/a.md)\n", false);
         assert!(
-            urls::resolve(&raw.html, "../").contains(r#"href="../advice/a/""#),
+            urls::resolve(&texts(&raw).html, "../").contains(r#"href="../advice/a/""#),
             "{}",
-            raw.html
+            texts(&raw).html
         );
         assert_eq!(body.links[0].slug, "2021-10-04-facebook-bgp");
         assert_eq!(body.links[0].pos, Pos::new(10, 5));
@@ -639,7 +661,8 @@ mod tests {
     #[test]
     fn plain_text_keeps_blocks_apart_and_inline_markup_together() {
         let (body, _) = render_at("## Summary\nOn *21* June:\n\n- one\n- two\n", false);
-        let words: Vec<&str> = body.text.split_whitespace().collect();
+        let texts = texts(&body);
+        let words: Vec<&str> = texts.text.split_whitespace().collect();
         assert_eq!(words, ["Summary", "On", "21", "June:", "one", "two"]);
     }
 
@@ -655,10 +678,11 @@ mod tests {
         let (body, _) = render_at("## Timeline\n\n## Timeline\n", false);
         assert_eq!(body.anchors, ["timeline", "timeline-1"]);
         assert!(
-            body.html
+            texts(&body)
+                .html
                 .contains(r##"<h2 id="timeline">Timeline <a class="anchor" href="#timeline""##),
             "{}",
-            body.html
+            texts(&body).html
         );
     }
 
@@ -694,13 +718,21 @@ mod tests {
                 "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](java\tscript:alert(2))\n\n<a href=\"javascript:alert(3)\" onclick=\"x()\">z</a>\n",
                 allow,
             );
-            assert!(!body.html.contains("<script"), "{}", body.html);
             assert!(
-                !body.html.to_lowercase().contains("javascript"),
+                !texts(&body).html.contains("<script"),
                 "{}",
-                body.html
+                texts(&body).html
             );
-            assert!(!body.html.contains("onclick"), "{}", body.html);
+            assert!(
+                !texts(&body).html.to_lowercase().contains("javascript"),
+                "{}",
+                texts(&body).html
+            );
+            assert!(
+                !texts(&body).html.contains("onclick"),
+                "{}",
+                texts(&body).html
+            );
         }
     }
 
@@ -708,12 +740,13 @@ mod tests {
     fn highlights_fenced_code() {
         let (body, _) = render_at("```bash\nset -euo pipefail\n```\n", false);
         assert!(
-            body.html
+            texts(&body)
+                .html
                 .contains(r#"<pre class="hl-code" data-lang="bash">"#),
             "{}",
-            body.html
+            texts(&body).html
         );
-        assert!(body.html.contains("hl-"), "{}", body.html);
+        assert!(texts(&body).html.contains("hl-"), "{}", texts(&body).html);
     }
 
     #[test]
@@ -731,8 +764,8 @@ mod tests {
             "| a |\n|---|\n| b |\n\n- [x] done\n\nNote[^1].\n\n[^1]: A footnote.\n",
             false,
         );
-        assert!(body.html.contains("<table>"));
-        assert!(body.html.contains("checkbox"));
-        assert!(body.html.contains("footnote"));
+        assert!(texts(&body).html.contains("<table>"));
+        assert!(texts(&body).html.contains("checkbox"));
+        assert!(texts(&body).html.contains("footnote"));
     }
 }

@@ -9,6 +9,7 @@ pub mod date;
 pub mod draft;
 pub mod frontmatter;
 pub mod markdown;
+mod store;
 mod validate;
 
 use std::collections::HashSet;
@@ -28,6 +29,7 @@ pub use cache::{Cache, FileVersion, Use as CacheUse, bytes_hash};
 pub use date::PartialDate;
 pub use frontmatter::Source;
 pub use markdown::{Body, InternalLink, Section};
+pub use store::{Contents, Texts};
 pub use validate::{Advice, Aliases, Incident, Page, Ref, is_http_url};
 
 /// Files larger than this are refused: a post-mortem is a few pages, and a
@@ -311,10 +313,10 @@ fn read_one(found: &Found, options: &LoadOptions) -> (Option<validate::Doc>, Vec
     };
     let content = cache::bytes_hash(&bytes);
     let parsed = parse_one(found, bytes, options);
-    if let Some(cache) = options.cache {
-        cache.put(&found.display, &meta, &parsed, content);
+    match options.cache {
+        Some(cache) => cache.put(&found.display, &meta, parsed, content),
+        None => parsed,
     }
-    parsed
 }
 
 fn parse_one(found: &Found, bytes: Vec<u8>, options: &LoadOptions) -> Parsed {

@@ -116,6 +116,26 @@ pub enum Doc {
     Page(Page),
 }
 
+impl Doc {
+    pub fn body(&self) -> &Body {
+        match self {
+            Doc::Incident(i) => &i.body,
+            Doc::Advice(a) => &a.body,
+            Doc::Page(p) => &p.body,
+        }
+    }
+
+    /// The body, copied first if it is shared.
+    pub fn body_mut(&mut self) -> &mut Body {
+        let body = match self {
+            Doc::Incident(i) => &mut Arc::make_mut(i).body,
+            Doc::Advice(a) => &mut a.body,
+            Doc::Page(p) => &mut p.body,
+        };
+        Arc::make_mut(body)
+    }
+}
+
 /// Collects the problems of one file, turning YAML positions into file ones.
 struct Checker<'a> {
     path: &'a Path,

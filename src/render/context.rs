@@ -1,6 +1,7 @@
 //! The values templates see. Each incident's card is built once and shared
 //! by every list that shows it (tera values are reference-counted).
 
+use std::path::Path;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -8,7 +9,8 @@ use tera::Value;
 
 use crate::content::date::format_duration;
 use crate::content::markdown::Heading;
-use crate::content::{Incident, Source};
+use crate::content::{Body, Incident, Source};
+use crate::diagnostic::Diagnostic;
 use crate::site::{Links, Site, Taxonomy};
 use crate::urls;
 
@@ -143,7 +145,7 @@ pub struct IncidentDetail<'a> {
     pub also_affected: &'a [String],
     pub draft: bool,
     pub words: usize,
-    pub body: std::borrow::Cow<'a, str>,
+    pub body: String,
     /// The body's sections for "On this page", empty when the page is short.
     pub contents: &'a [Heading],
 }
@@ -157,8 +159,8 @@ const CONTENTS_MIN_WORDS: usize = 600;
 impl<'a> IncidentDetail<'a> {
     /// The details of `incident`, for its page, whose way to the site
     /// root is `root`.
-    pub fn of(incident: &'a Incident, root: &str) -> IncidentDetail<'a> {
-        IncidentDetail {
+    pub fn of(incident: &'a Incident, root: &str) -> Result<IncidentDetail<'a>, Diagnostic> {
+        Ok(IncidentDetail {
             root_cause: &incident.root_cause,
             lessons: &incident.lessons,
             impact: incident.impact.as_deref(),
@@ -171,15 +173,21 @@ impl<'a> IncidentDetail<'a> {
             also_affected: &incident.also_affected,
             draft: incident.draft,
             words: incident.body.words,
-            body: urls::resolve(&incident.body.html, root),
+            body: body_html(&incident.body, &incident.path, root)?,
             contents: match incident.body.outline.len() >= CONTENTS_MIN_SECTIONS
                 && incident.body.words >= CONTENTS_MIN_WORDS
             {
                 true => &incident.body.outline,
                 false => &[],
             },
-        }
+        })
     }
+}
+
+/// A document's body as its page shows it, its links resolved for a
+/// page whose way to the site root is `root`.
+pub fn body_html(body: &Body, path: &Path, root: &str) -> Result<String, Diagnostic> {
+    Ok(urls::resolve(&body.texts(path)?.html, root).into_owned())
 }
 
 /// An advice page as lists show it.

@@ -27,7 +27,7 @@ use crate::diagnostic::{Diagnostic, display_path};
 use crate::output::OutputFile;
 use crate::site::{Site, Taxonomy};
 use crate::urls::{self, absolute, file_path, root_of};
-use context::{Cards, Link, advice_items, term_items};
+use context::{Cards, Link, advice_items, body_html, term_items};
 use page::{Page, has_feeds, page_size, pages, terms_page_size, timeline_url};
 use pager::Pager;
 
@@ -39,7 +39,7 @@ pub use theme::Theme;
 pub type Sink<'s> = dyn Fn(OutputFile) + Sync + 's;
 
 /// How an [`Extra`] makes its files.
-type Make<'a> = Box<dyn Fn(&Site, &Sink) + Send + Sync + 'a>;
+type Make<'a> = Box<dyn Fn(&Site, &Sink) -> Result<(), Diagnostic> + Send + Sync + 'a>;
 
 /// Files that another stage makes from the whole site at once (the
 /// export, the browser search index), rendered as a job like the pages.
@@ -48,13 +48,13 @@ pub struct Extra<'a> {
     pub path: PathBuf,
     make: Make<'a>,
     /// Made once when asked for file by file (by `castor serve`).
-    made: OnceLock<Vec<OutputFile>>,
+    made: OnceLock<Result<Vec<OutputFile>, Diagnostic>>,
 }
 
 impl<'a> Extra<'a> {
     pub fn new(
         path: impl Into<PathBuf>,
-        make: impl Fn(&Site, &Sink) + Send + Sync + 'a,
+        make: impl Fn(&Site, &Sink) -> Result<(), Diagnostic> + Send + Sync + 'a,
     ) -> Extra<'a> {
         Extra {
             path: path.into(),
@@ -64,10 +64,10 @@ impl<'a> Extra<'a> {
     }
 
     /// Every file it makes, held together.
-    fn files(&self, site: &Site) -> Vec<OutputFile> {
+    fn files(&self, site: &Site) -> Result<Vec<OutputFile>, Diagnostic> {
         let files = Mutex::new(Vec::new());
-        (self.make)(site, &|file| lock(&files).push(file));
-        files.into_inner().unwrap_or_else(|e| e.into_inner())
+        (self.make)(site, &|file| lock(&files).push(file))?;
+        Ok(files.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Hands each file it makes to `keep` as it comes, and collects what
@@ -77,9 +77,9 @@ impl<'a> Extra<'a> {
         &self,
         site: &Site,
         keep: &(dyn Fn(OutputFile) -> Result<Option<OutputFile>, E> + Sync),
-    ) -> Result<Vec<OutputFile>, E> {
+    ) -> Result<Vec<OutputFile>, Stop<E>> {
         let kept = Mutex::new(Ok(Vec::new()));
-        (self.make)(site, &|file| {
+        let made = (self.make)(site, &|file| {
             if lock(&kept).is_err() {
                 return;
             }
@@ -91,7 +91,9 @@ impl<'a> Extra<'a> {
                 (Err(_), _) => {}
             }
         });
-        kept.into_inner().unwrap_or_else(|e| e.into_inner())
+        let kept = kept.into_inner().unwrap_or_else(|e| e.into_inner());
+        made.map_err(Stop::Template)?;
+        kept.map_err(Stop::Keep)
     }
 }
 
@@ -351,9 +353,7 @@ impl<'a> Renderer<'a> {
             .par_iter()
             .map(|&job| {
                 if let Job::Extra(n) = job {
-                    return self.shared.extras[n]
-                        .each(self.site(), keep)
-                        .map_err(Stop::Keep);
+                    return self.shared.extras[n].each(self.site(), keep);
                 }
                 if let (Job::Page(page), Some((reuse, unchanged))) = (job, reuse)
                     && reuse.keeps(page)
@@ -385,7 +385,10 @@ impl<'a> Renderer<'a> {
             .extras
             .iter()
             .find(|e| path.starts_with(&e.path))?;
-        let files = extra.made.get_or_init(|| extra.files(self.site()));
+        let files = match extra.made.get_or_init(|| extra.files(self.site())) {
+            Ok(files) => files,
+            Err(d) => return Some(Err(d.clone())),
+        };
         let file = files.iter().find(|f| f.path == path)?;
         Some(Ok(file.bytes.clone()))
     }
@@ -417,7 +420,7 @@ impl<'a> Renderer<'a> {
                 let url = job.url(&shared.site, &shared.theme, &shared.extras);
                 vec![file(Path::new(&url), css.as_bytes())]
             }
-            Job::Extra(n) => shared.extras[n].files(&shared.site),
+            Job::Extra(n) => shared.extras[n].files(&shared.site)?,
             Job::Page(page) => vec![render_page(shared, page)?],
         })
     }
@@ -480,7 +483,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
         Page::Incident(i) => {
             let links = &site.links[i];
             ctx.insert_value("incident", shared.cards.get(site, i));
-            let detail = context::IncidentDetail::of(&site.incidents[i], &root);
+            let detail = context::IncidentDetail::of(&site.incidents[i], &root)?;
             ctx.insert("detail", &detail);
             ctx.insert("citation", &citation::Citation::of(site, i));
             let advice: Vec<_> = advice_items(site)
@@ -527,7 +530,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             let advice = &site.advice[a];
             ctx.insert("title", &advice.title);
             ctx.insert("summary", &advice.summary);
-            ctx.insert("body", &urls::resolve(&advice.body.html, &root));
+            ctx.insert("body", &body_html(&advice.body, &advice.path, &root)?);
             ctx.insert("tags", &advice.tags);
             let url = &site.advice_urls[a];
             shared.insert_page(&mut ctx, url, &site.cited_by[a], n, &root)?;
@@ -541,7 +544,7 @@ fn render_page(shared: &Shared<'_>, page: Page) -> Result<OutputFile, Diagnostic
             let page = &site.pages[p];
             ctx.insert("title", &page.title);
             ctx.insert("summary", &page.summary);
-            ctx.insert("body", &urls::resolve(&page.body.html, &root));
+            ctx.insert("body", &body_html(&page.body, &page.path, &root)?);
             "page.html"
         }
         Page::Taxonomy(t, n) => {
@@ -708,6 +711,7 @@ mod tests {
                     bytes: vec![n],
                 });
             }
+            Ok(())
         });
         let offered = Mutex::new(Vec::new());
         let keep = |file: OutputFile| {
@@ -718,7 +722,10 @@ mod tests {
                 _ => Ok(Some(file)),
             }
         };
-        assert_eq!(extra.each(&site, &keep).err(), Some("disk full"));
+        assert!(matches!(
+            extra.each(&site, &keep),
+            Err(Stop::Keep("disk full"))
+        ));
         assert_eq!(
             *lock(&offered),
             [0, 1, 2],
@@ -728,8 +735,8 @@ mod tests {
         let kept = extra.each(&site, &|file| {
             Ok::<_, ()>(Some(file).filter(|f| f.bytes[0] % 2 == 1))
         });
-        let kept: Vec<u8> = kept.unwrap().iter().map(|f| f.bytes[0]).collect();
+        let kept: Vec<u8> = kept.ok().unwrap().iter().map(|f| f.bytes[0]).collect();
         assert_eq!(kept, [1, 3], "what keeping gives back is collected");
-        assert_eq!(extra.files(&site).len(), 4);
+        assert_eq!(extra.files(&site).unwrap().len(), 4);
     }
 }

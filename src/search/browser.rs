@@ -32,15 +32,18 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use super::counted::{self, Counted, Counts, Lexicon, Stored};
+use super::counted::{self, Countable, Counted, Counts, Hash, Lexicon, Stored};
 use super::stem;
 use super::vocabulary::Vocabulary;
+use crate::content::Body;
 use crate::content::Kind;
+use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
 use crate::render::Sink;
 use crate::site::{Site, Taxonomy};
@@ -83,15 +86,15 @@ pub(super) fn is_stop_word(word: &str) -> bool {
 }
 
 /// Each file of the browser index for `site`, handed to `sink`.
-pub fn files(site: &Site, sink: &Sink) {
-    index(site, None, &Kept::NOTHING, sink);
+pub fn files(site: &Site, sink: &Sink) -> Result<(), Diagnostic> {
+    index(site, None, &Kept::NOTHING, sink).map(drop)
 }
 
 /// The words of `site` with their document counts, without the files:
 /// what `castor search` suggests spellings from. With `cache`, as in
 /// [`index`].
-pub fn vocabulary(site: &Site, cache: Option<&Path>) -> Vocabulary {
-    Analysis::of(&documents(site), cache).vocabulary()
+pub fn vocabulary(site: &Site, cache: Option<&Path>) -> Result<Vocabulary, Diagnostic> {
+    Ok(Analysis::of(&documents(site), cache)?.vocabulary())
 }
 
 /// What a rebuild may take of the output's browser index as it is.
@@ -128,30 +131,61 @@ pub type Made = FxHashMap<PathBuf, u64>;
 /// left out when `kept` takes the output's as it is: a document's record
 /// when its body did not change, a shard when what it is made from did
 /// not.
-pub fn index(site: &Site, cache: Option<&Path>, kept: &Kept, sink: &Sink) -> (Vocabulary, Made) {
+pub fn index(
+    site: &Site,
+    cache: Option<&Path>,
+    kept: &Kept,
+    sink: &Sink,
+) -> Result<(Vocabulary, Made), Diagnostic> {
     let docs = documents(site);
-    let analysis = Analysis::of(&docs, cache);
+    let analysis = Analysis::of(&docs, cache)?;
     let keys = shard_keys(&analysis);
     sink(script("meta", &meta(site, &keys)));
     let made = shards(&analysis, &keys, kept, sink);
     // A record is made only to be written: a rebuild keeps most of them.
-    (0..docs.len()).into_par_iter().for_each(|n| {
+    (0..docs.len()).into_par_iter().try_for_each(|n| {
         let name = format!("d/{n}");
         let (kind, at) = match n.checked_sub(site.incidents.len()) {
             None => (Kind::Incident, n),
             Some(a) => (Kind::Advice, a),
         };
         if !((kept.body)(kind, at) && (kept.keep)(&path_of(&name))) {
-            sink(script(&name, &record(site, kind, at)));
+            let texts = docs[n].body.texts(docs[n].path)?;
+            sink(script(&name, &record(site, kind, at, &texts.text)));
         }
-    });
+        Ok(())
+    })?;
     facets(site).into_iter().for_each(sink);
     typo_lists(&analysis).into_iter().for_each(sink);
-    (analysis.vocabulary(), made)
+    Ok((analysis.vocabulary(), made))
 }
 
-/// One searchable document: the text of each of [`FIELDS`], lists joined.
-type Document<'a> = [Cow<'a, str>; 6];
+/// One searchable document: the text of each of [`FIELDS`] but the last,
+/// lists joined, and the body, whose text is the last and is read only
+/// when a document is counted.
+struct Document<'a> {
+    fields: [Cow<'a, str>; 5],
+    body: &'a Body,
+    /// The file, to name in an error.
+    path: &'a Path,
+}
+
+impl Countable for Document<'_> {
+    fn hash(&self) -> Hash {
+        counted::hash(
+            self.fields.iter().map(|f| f.as_ref()),
+            self.body.contents.hash(),
+        )
+    }
+
+    fn texts(&self) -> Result<Vec<Cow<'_, str>>, Diagnostic> {
+        let body = self.body.texts(self.path)?;
+        // The only holder when read from the parse cache's store.
+        let body = Arc::try_unwrap(body).map_or_else(|held| held.text.clone(), |texts| texts.text);
+        let fields = self.fields.iter().map(|f| Cow::Borrowed(f.as_ref()));
+        Ok(fields.chain([Cow::Owned(body)]).collect())
+    }
+}
 
 /// The fields both engines search, with `castor search`'s weights
 /// (`schema::boosts`).
@@ -175,31 +209,34 @@ struct Record<'a> {
 /// Incidents then advice pages, in the site's order: a document's number
 /// in every file.
 fn documents(site: &Site) -> Vec<Document<'_>> {
-    let incidents = site.incidents.iter().map(|i| {
-        [
+    let incidents = site.incidents.iter().map(|i| Document {
+        fields: [
             Cow::Borrowed(i.title.as_str()),
             Cow::Borrowed(i.company.as_str()),
             Cow::Borrowed(i.root_cause.as_str()),
             Cow::Owned(i.lessons.join("\n")),
             Cow::Owned(i.tags.join("\n")),
-            Cow::Borrowed(i.body.text.as_str()),
-        ]
+        ],
+        body: &i.body,
+        path: &i.path,
     });
-    let advice = site.advice.iter().map(|a| {
-        [
+    let advice = site.advice.iter().map(|a| Document {
+        fields: [
             Cow::Borrowed(a.title.as_str()),
             Cow::Borrowed(""),
             Cow::Borrowed(""),
             Cow::Borrowed(""),
             Cow::Owned(a.tags.join("\n")),
-            Cow::Borrowed(a.body.text.as_str()),
-        ]
+        ],
+        body: &a.body,
+        path: &a.path,
     });
     incidents.chain(advice).collect()
 }
 
-/// The record of document `n` of `kind` (its number among that kind).
-fn record(site: &Site, kind: Kind, n: usize) -> Record<'_> {
+/// The record of document `n` of `kind` (its number among that kind),
+/// whose body's text is `text`.
+fn record<'a>(site: &'a Site, kind: Kind, n: usize, text: &'a str) -> Record<'a> {
     match kind {
         Kind::Incident => {
             let i = &site.incidents[n];
@@ -215,7 +252,7 @@ fn record(site: &Site, kind: Kind, n: usize) -> Record<'_> {
                     .map_or("", |c| c.name.as_str()),
                 kind: kind.as_str(),
                 summary: &i.summary,
-                sections: sections(&i.body),
+                sections: sections(&i.body, text),
             }
         }
         Kind::Advice => {
@@ -228,29 +265,25 @@ fn record(site: &Site, kind: Kind, n: usize) -> Record<'_> {
                 category: "",
                 kind: kind.as_str(),
                 summary: &a.summary,
-                sections: sections(&a.body),
+                sections: sections(&a.body, text),
             }
         }
     }
 }
 
-fn sections(body: &crate::content::Body) -> Vec<(&str, &str)> {
+fn sections<'a>(body: &'a Body, text: &'a str) -> Vec<(&'a str, &'a str)> {
     let mut starts: Vec<(usize, &str)> = vec![(0, "")];
     starts.extend(
         body.sections
             .iter()
             .map(|(at, anchor)| (*at, anchor.as_str())),
     );
-    let ends = starts
-        .iter()
-        .skip(1)
-        .map(|(at, _)| *at)
-        .chain([body.text.len()]);
+    let ends = starts.iter().skip(1).map(|(at, _)| *at).chain([text.len()]);
     starts
         .iter()
         .zip(ends)
         .filter_map(|(&(start, anchor), end)| {
-            let text = body.text.get(start..end)?.trim();
+            let text = text.get(start..end)?.trim();
             (!text.is_empty()).then_some((anchor, text))
         })
         .collect()
@@ -271,10 +304,9 @@ struct Analysis {
 
 impl Analysis {
     /// With `cache`, as in [`index`].
-    fn of(docs: &[Document], cache: Option<&Path>) -> Analysis {
+    fn of(docs: &[Document], cache: Option<&Path>) -> Result<Analysis, Diagnostic> {
         let stored = cache.map(Stored::read).unwrap_or_default();
-        let fields: Vec<&[Cow<str>]> = docs.iter().map(|doc| &doc[..]).collect();
-        let (counts, to_store) = counted::count_all(&fields, &stored);
+        let (counts, to_store) = counted::count_all(docs, &stored)?;
         // Copied into the counts: freed before they are scored.
         drop(stored);
         if let Some(dir) = cache {
@@ -296,9 +328,12 @@ impl Analysis {
         }
         let compounds = compounds(&dictionary, &word_docs, &mut lexicon);
         if !compounds.is_empty() {
-            counted.par_iter_mut().zip(docs).for_each(|(counted, doc)| {
-                count_compounds(counted, doc, &compounds, &dictionary);
-            });
+            counted
+                .par_iter_mut()
+                .zip(docs)
+                .try_for_each(|(counted, doc)| {
+                    count_compounds(counted, doc, &compounds, &dictionary)
+                })?;
         }
         let n = docs.len() as f32;
         // Per field: each stem's weight by how few documents hold it, and
@@ -372,7 +407,7 @@ impl Analysis {
             })
             .collect();
         words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Analysis { stems, words }
+        Ok(Analysis { stems, words })
     }
 
     /// The indexed words (not the stop words) with their document counts.
@@ -425,16 +460,16 @@ fn count_compounds(
     doc: &Document,
     compounds: &FxHashMap<u32, Vec<(u32, u32)>>,
     dictionary: &Lexicon,
-) {
+) -> Result<(), Diagnostic> {
     // Most documents hold no compound's two halves: no need to read them again.
     let words: FxHashSet<u32> = counted.words.iter().copied().collect();
     let halves = |(first, seconds): (&u32, &Vec<(u32, u32)>)| {
         words.contains(first) && seconds.iter().any(|(s, _)| words.contains(s))
     };
     if !compounds.iter().any(halves) {
-        return;
+        return Ok(());
     }
-    for (field, (stems, _)) in doc.iter().zip(&mut counted.fields) {
+    for (field, (stems, _)) in doc.texts()?.iter().zip(&mut counted.fields) {
         let mut previous: Option<u32> = None;
         stem::each_word(field, |word| {
             let this = dictionary.get(&word);
@@ -450,6 +485,7 @@ fn count_compounds(
             previous = this;
         });
     }
+    Ok(())
 }
 
 /// The shard keys: prefixes of the stems, one character long where that
@@ -1020,7 +1056,8 @@ mod tests {
             },
         )
         .0;
-        let found = sections(&body);
+        let texts = body.contents.texts().unwrap();
+        let found = sections(&body, &texts.text);
         assert_eq!(found[0], ("", "Intro."));
         assert_eq!(found[1].0, "timeline");
         assert!(found[1].1.contains("At noon."), "{found:?}");

@@ -20,6 +20,7 @@ use serde_bytes::ByteBuf;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::stem;
+use crate::diagnostic::Diagnostic;
 
 /// On disk the counts are split by text hash into this many files, read
 /// in parallel; an edit rewrites only the file its document falls in.
@@ -28,7 +29,7 @@ const SHARDS: usize = 8;
 /// What one document holds: per field, each stem's count and the field's
 /// length in tokens; and its distinct words. Stems and words by number in
 /// the build's [`Lexicon`]s, unless said otherwise.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub(super) struct Counted<S = u32, W = u32> {
     pub fields: Vec<Field<S>>,
     pub words: Vec<W>,
@@ -133,10 +134,26 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
 /// document's at once was the largest allocation of a first build.
 const CHUNK: usize = 2048;
 
+/// A document to count.
+pub(super) trait Countable: Sync {
+    /// A hash of its searchable text ([`hash`]).
+    fn hash(&self) -> Hash;
+    /// The text of each of its fields: read only for a document that is
+    /// counted, and held only while it is.
+    fn texts(&self) -> Result<Vec<Cow<'_, str>>, Diagnostic>;
+}
+
+/// A document as a chunk finds it: its stored counts, with their shard,
+/// or else its text, to count.
+type Looked<'t> = Result<(usize, Counted), Vec<Cow<'t, str>>>;
+
 /// Counts every document, taking from `stored` those whose text it holds.
 /// Gives the counts, and what to store for the next build.
-pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Counts, ToStore) {
-    let hashes: Vec<Hash> = documents.par_iter().map(|d| hash(d)).collect();
+pub(super) fn count_all<D: Countable>(
+    documents: &[D],
+    stored: &Stored,
+) -> Result<(Counts, ToStore), Diagnostic> {
+    let hashes: Vec<Hash> = documents.par_iter().map(D::hash).collect();
     // Each name of a stored table is numbered once here, a fresh
     // document's one by one, in the order of the documents.
     let (mut stems, mut words) = (Lexicon::default(), Lexicon::default());
@@ -152,20 +169,27 @@ pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Coun
     );
     let mut docs = Vec::with_capacity(documents.len());
     for (documents, hashes) in documents.chunks(CHUNK).zip(hashes.chunks(CHUNK)) {
-        // Stored documents come numbered by their shard's tables.
-        let found: Vec<Result<(usize, Counted), Fresh>> = documents
+        // Stored documents come numbered by their shard's tables; the
+        // others are read.
+        let found: Vec<Looked> = documents
             .par_iter()
             .zip(hashes)
-            .map(|(fields, hash)| stored.get(hash).ok_or_else(|| count(fields)))
-            .collect();
-        let found: Vec<Result<(usize, Counted), Counted>> = found
-            .into_iter()
-            .map(|found| {
-                found.map_err(|fresh| fresh.renamed(|s| stems.number(s), |w| words.number(w)))
+            .map(|(doc, hash)| match stored.get(hash) {
+                Some(found) => Ok(Ok(found)),
+                None => doc.texts().map(Err),
             })
+            .collect::<Result<_, _>>()?;
+        let fresh: Vec<Option<Fresh>> = found
+            .par_iter()
+            .map(|found| found.as_ref().err().map(|texts| count(texts)))
             .collect();
-        docs.par_extend(found.into_par_iter().map(|found| match found {
-            Ok((shard, mut counted)) => {
+        let fresh: Vec<Option<Counted>> = fresh
+            .into_iter()
+            .map(|fresh| fresh.map(|f| f.renamed(|s| stems.number(s), |w| words.number(w))))
+            .collect();
+        // `fresh` holds a count exactly where `found` holds texts.
+        docs.par_extend(found.into_par_iter().zip(fresh).map(|found| match found {
+            (Ok((shard, mut counted)), _) => {
                 let (stems, words) = (&stem_tables[shard], &word_tables[shard]);
                 for (pairs, _) in &mut counted.fields {
                     for (stem, _) in pairs {
@@ -177,12 +201,12 @@ pub(super) fn count_all(documents: &[&[Cow<'_, str>]], stored: &Stored) -> (Coun
                 }
                 counted
             }
-            Err(fresh) => fresh,
+            (Err(_), fresh) => fresh.unwrap_or_default(),
         }));
     }
     let dirty = dirty_shards(&hashes, stored);
     let counts = Counts { stems, words, docs };
-    (counts, ToStore { hashes, dirty })
+    Ok((counts, ToStore { hashes, dirty }))
 }
 
 /// The shards to write again: those that lack one of the documents, or
@@ -205,14 +229,17 @@ fn dirty_shards(hashes: &[Hash], stored: &Stored) -> [bool; SHARDS] {
 }
 
 /// A hash of a document's searchable text, field by field.
-type Hash = [u64; 2];
+pub(super) type Hash = [u64; 2];
 
-fn hash(fields: &[Cow<str>]) -> Hash {
+/// The [`Hash`] of a document whose fields are `fields` and a last one
+/// whose text hashes to `last`.
+pub(super) fn hash<'a>(fields: impl Iterator<Item = &'a str>, last: u64) -> Hash {
     let mut hasher = Xxh3::new();
     for field in fields {
         hasher.update(&(field.len() as u64).to_le_bytes());
         hasher.update(field.as_bytes());
     }
+    hasher.update(&last.to_le_bytes());
     let hash = hasher.digest128();
     [hash as u64, (hash >> 64) as u64]
 }
@@ -477,6 +504,16 @@ mod tests {
         counts.docs.iter().map(named).collect()
     }
 
+    impl Countable for [Cow<'static, str>; 2] {
+        fn hash(&self) -> Hash {
+            hash(self.iter().map(|f| f.as_ref()), 0)
+        }
+
+        fn texts(&self) -> Result<Vec<Cow<'_, str>>, Diagnostic> {
+            Ok(self.iter().map(|f| Cow::Borrowed(f.as_ref())).collect())
+        }
+    }
+
     #[test]
     fn documents_count_alike_in_any_chunk_fresh_or_stored() {
         let text = |n: usize, edit: &str| -> [Cow<'static, str>; 2] {
@@ -486,17 +523,15 @@ mod tests {
             ]
         };
         let before: Vec<_> = (0..2 * CHUNK + 3).map(|n| text(n, "primary")).collect();
-        let docs: Vec<&[Cow<str>]> = before.iter().map(|t| &t[..]).collect();
-        let (counts, to_store) = count_all(&docs, &Stored::default());
+        let (counts, to_store) = count_all(&before, &Stored::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         to_store.write(&counts, dir.path()).unwrap();
         // Every third document edited, the others taken from storage.
         let after: Vec<_> = (0..2 * CHUNK + 3)
             .map(|n| text(n, if n % 3 == 0 { "edited" } else { "primary" }))
             .collect();
-        let docs: Vec<&[Cow<str>]> = after.iter().map(|t| &t[..]).collect();
-        let (mixed, _) = count_all(&docs, &Stored::read(dir.path()));
-        let (anew, _) = count_all(&docs, &Stored::default());
+        let (mixed, _) = count_all(&after, &Stored::read(dir.path())).unwrap();
+        let (anew, _) = count_all(&after, &Stored::default()).unwrap();
         assert_eq!(by_name(&mixed), by_name(&anew));
         let first = &by_name(&anew)[2 * CHUNK];
         assert!(first.1.contains(&format!("word{}", 2 * CHUNK)), "{first:?}");

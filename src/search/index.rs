@@ -139,34 +139,40 @@ impl Source<'_> {
                     &i.date.iso(),
                     &i.category,
                     &i.root_cause,
-                    &i.body.text,
                     crate::site::near_miss_slug(i.near_miss),
                 ] {
                     part(text);
                 }
+                part(&format!("{:016x}", i.body.contents.hash()));
                 for list in [&i.tags, &i.lessons, &i.technologies, &i.impact_kind] {
                     part(&list.len().to_string());
                     list.iter().for_each(|t| part(t));
                 }
             }
             Source::Advice(a, _) => {
-                for text in [&a.slug, &a.title, &a.body.text] {
+                for text in [&a.slug, &a.title] {
                     part(text);
                 }
+                part(&format!("{:016x}", a.body.contents.hash()));
                 a.tags.iter().for_each(|t| part(t));
             }
         }
         h.digest()
     }
 
-    fn document(self, f: &Fields) -> TantivyDocument {
+    fn document(self, f: &Fields) -> anyhow::Result<TantivyDocument> {
+        let (path, body) = match self {
+            Source::Incident(i, _) => (&i.path, &i.body),
+            Source::Advice(a, _) => (&a.path, &a.body),
+        };
+        let texts = body.texts(path).map_err(|d| anyhow::anyhow!("{d}"))?;
         let mut doc = match self {
-            Source::Incident(i, url) => incident_document(f, i, url),
-            Source::Advice(a, url) => advice_document(f, a, url),
+            Source::Incident(i, url) => incident_document(f, i, url, &texts.text),
+            Source::Advice(a, url) => advice_document(f, a, url, &texts.text),
         };
         doc.add_text(f.key, self.key());
         doc.add_u64(f.fingerprint, self.fingerprint());
-        doc
+        Ok(doc)
     }
 }
 
@@ -190,7 +196,7 @@ fn sources(site: &Site) -> Vec<Source<'_>> {
         .collect()
 }
 
-fn fill(dir: &Path, site: &Site) -> tantivy::Result<()> {
+fn fill(dir: &Path, site: &Site) -> anyhow::Result<()> {
     let (schema, f) = schema::build();
     let index = Index::create_in_dir(dir, schema)?;
     super::stem::register(&index);
@@ -206,10 +212,10 @@ fn fill(dir: &Path, site: &Site) -> tantivy::Result<()> {
         if n > 0 && n % BATCH_DOCS == 0 {
             writer.commit()?;
         }
-        writer.add_document(source.document(&f))?;
+        writer.add_document(source.document(&f)?)?;
     }
     writer.commit()?;
-    writer.wait_merging_threads()
+    Ok(writer.wait_merging_threads()?)
 }
 
 /// Deletes and re-adds the documents whose fingerprint changed, adds the
@@ -249,7 +255,7 @@ fn update(dir: &Path, site: &Site) -> anyhow::Result<()> {
         writer.delete_term(Term::from_field_text(f.key, key));
     }
     for n in changed {
-        writer.add_document(sources[n].document(&f))?;
+        writer.add_document(sources[n].document(&f)?)?;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
@@ -281,7 +287,9 @@ fn fingerprints(index: &Index) -> anyhow::Result<FxHashMap<String, u64>> {
     Ok(found)
 }
 
-fn incident_document(f: &Fields, incident: &Incident, url: &str) -> TantivyDocument {
+/// The document of `incident`, whose page is at `url` and whose body's
+/// text is `text`.
+fn incident_document(f: &Fields, incident: &Incident, url: &str, text: &str) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.slug, &incident.slug);
     doc.add_text(f.kind, Kind::Incident.as_str());
@@ -311,18 +319,18 @@ fn incident_document(f: &Fields, incident: &Incident, url: &str) -> TantivyDocum
     for lesson in &incident.lessons {
         doc.add_text(f.lessons, lesson);
     }
-    doc.add_text(f.body, &incident.body.text);
+    doc.add_text(f.body, text);
     doc.add_text(f.url, url);
     doc
 }
 
-fn advice_document(f: &Fields, advice: &Advice, url: &str) -> TantivyDocument {
+fn advice_document(f: &Fields, advice: &Advice, url: &str, text: &str) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.slug, &advice.slug);
     doc.add_text(f.kind, Kind::Advice.as_str());
     doc.add_text(f.title, &advice.title);
     add_tags(&mut doc, f, &advice.tags);
-    doc.add_text(f.body, &advice.body.text);
+    doc.add_text(f.body, text);
     doc.add_text(f.url, url);
     doc
 }

@@ -461,14 +461,17 @@ mod tests {
             Arc::new(incident)
         };
         let more = edited(&|incident, body| {
-            body.html.push_str("<p>More.</p>");
-            body.text.push_str("More.\n");
+            let mut texts = (*body.contents.texts().unwrap()).clone();
+            texts.html.push_str("<p>More.</p>");
+            texts.text.push_str("More.\n");
+            body.contents = crate::content::Contents::held(texts);
             incident.summary = "Another first paragraph.".into();
         });
         let site = site
             .with_bodies_edited(vec![(0, more)])
             .expect("a body alone");
-        assert!(site.incidents[0].body.text.ends_with("More.\n"));
+        let texts = site.incidents[0].body.contents.texts().unwrap();
+        assert!(texts.text.ends_with("More.\n"));
         let old = &site.incidents[0];
         let refused = [
             ("a field", edited(&|incident, _| incident.title.push('!'))),

@@ -382,6 +382,45 @@ fn the_parse_cache_never_changes_what_is_built() {
     );
 }
 
+/// The parse cache keeps bodies in a file of their own, read back as a
+/// page needs one: a damaged one fails the build that reads it, naming
+/// the document, and the next build parses again.
+#[test]
+fn a_damaged_body_in_the_parse_cache_is_refused_and_parsed_again() {
+    let site = Fixture::new("basic");
+    site.castor(&["build"]).success();
+    let first = snapshot_dir(&site.path("public"));
+    let stores: Vec<_> = std::fs::read_dir(site.path(".castor/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .collect();
+    let [store] = &stores[..] else {
+        panic!("one store of bodies: {stores:?}")
+    };
+    let bytes = std::fs::read(store).unwrap();
+    std::fs::write(store, bytes.iter().map(|b| b ^ 1).collect::<Vec<u8>>()).unwrap();
+
+    // An unchanged incident whose page is gone: rendered from the cache.
+    let page = "public/incidents/2021-10-04-acme-bgp/index.html";
+    std::fs::remove_file(site.path(page)).unwrap();
+    let run = site.castor(&["build"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("2021-10-04-acme-bgp.md") && run.stderr.contains("damaged"),
+        "{}",
+        run.stderr
+    );
+
+    let run = site.castor(&["build", "--verbose"]).success();
+    assert!(
+        run.stdout.contains(": 0 from the parse cache"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(snapshot_dir(&site.path("public")), first);
+}
+
 #[test]
 fn every_category_company_tag_and_technology_has_its_own_feed() {
     let site = built();
