@@ -335,6 +335,10 @@ impl Analysis {
                     count_compounds(counted, doc, &compounds, &dictionary)
                 })?;
         }
+        // Counted, and no longer needed: freed before the scores are made.
+        counted
+            .par_iter_mut()
+            .for_each(|doc| doc.words = Vec::new());
         let n = docs.len() as f32;
         // Per field: each stem's weight by how few documents hold it, and
         // the average length.
@@ -361,34 +365,39 @@ impl Analysis {
                 (total as f32 / n.max(1.0)).max(1.0)
             })
             .collect();
-        let scored: Vec<Vec<(u32, u8)>> = counted
-            .par_iter()
-            .map(|doc| {
-                let mut scores: FxHashMap<u32, f32> = FxHashMap::default();
-                for (f, (stems, len)) in doc.fields.iter().enumerate() {
-                    let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
-                    for &(stem, tf) in stems {
-                        let idf = idf[f][stem as usize];
-                        let tf = tf as f32;
-                        *scores.entry(stem).or_default() +=
-                            FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
-                    }
+        let score = |doc: &Counted| -> Vec<(u32, u8)> {
+            let mut scores: FxHashMap<u32, f32> = FxHashMap::default();
+            for (f, (stems, len)) in doc.fields.iter().enumerate() {
+                let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
+                for &(stem, tf) in stems {
+                    let idf = idf[f][stem as usize];
+                    let tf = tf as f32;
+                    *scores.entry(stem).or_default() +=
+                        FIELDS[f] * idf * tf * (K1 + 1.0) / (tf + norm);
                 }
-                scores
-                    .into_iter()
-                    .map(|(stem, score)| (stem, quantize(score)))
-                    .collect()
-            })
-            .collect();
-        // Each document's counts, then its scores, freed once used: the
-        // three are the largest tables of the index.
-        drop(counted);
+            }
+            scores
+                .into_iter()
+                .map(|(stem, score)| (stem, quantize(score)))
+                .collect()
+        };
+        // The counts and the postings are the largest tables of the index:
+        // scored a chunk of documents at a time, each document's counts
+        // freed once scored, the two are never held whole at once.
         let mut postings: Vec<Vec<(u32, u8)>> = vec![Vec::new(); lexicon.len()];
-        for (d, scores) in scored.into_iter().enumerate() {
-            for (stem, score) in scores {
-                postings[stem as usize].push((d as u32, score));
+        for (c, chunk) in counted.chunks_mut(counted::CHUNK).enumerate() {
+            let scored: Vec<Vec<(u32, u8)>> = chunk
+                .par_iter_mut()
+                .map(|doc| score(&std::mem::take(doc)))
+                .collect();
+            for (d, scores) in scored.into_iter().enumerate() {
+                let d = (c * counted::CHUNK + d) as u32;
+                for (stem, score) in scores {
+                    postings[stem as usize].push((d, score));
+                }
             }
         }
+        drop(counted);
         let mut stems: Vec<Stem> = postings
             .into_iter()
             .enumerate()

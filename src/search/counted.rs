@@ -129,10 +129,10 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
     }
 }
 
-/// Documents counted at a time. A fresh document's stems and words are
+/// Documents counted, or scored, at a time. A fresh document's stems and words are
 /// strings until numbered, several times the size of its numbers: every
 /// document's at once was the largest allocation of a first build.
-const CHUNK: usize = 2048;
+pub(super) const CHUNK: usize = 2048;
 
 /// A document to count.
 pub(super) trait Countable: Sync {
