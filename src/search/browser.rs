@@ -41,8 +41,7 @@ use serde::Serialize;
 use super::counted::{self, Countable, Counted, Counts, Hash, Lexicon, Stored};
 use super::stem;
 use super::vocabulary::Vocabulary;
-use crate::content::Body;
-use crate::content::Kind;
+use crate::content::{Body, Kind};
 use crate::diagnostic::Diagnostic;
 use crate::output::OutputFile;
 use crate::render::Sink;
@@ -161,8 +160,9 @@ pub fn index(
 }
 
 /// One searchable document: the text of each of [`FIELDS`] but the last,
-/// lists joined, and the body, whose text is the last and is read only
-/// when a document is counted.
+/// lists joined, and the body, whose text is the last: read only when a
+/// document is counted or its record made, since a build keeps bodies on
+/// disk.
 struct Document<'a> {
     fields: [Cow<'a, str>; 5],
     body: &'a Body,
