@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-use super::store::{self, Store};
+use super::store::{self, Contents, Store};
 use super::validate::Doc;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
@@ -182,7 +182,7 @@ impl Cache {
         for (path, entry) in &entries.files {
             let path = Path::new(path);
             let n = shard_of(path);
-            let at = entry.stored_at();
+            let at = entry.stored().and_then(Contents::stored_at);
             if entries.dirty[n] && (at.is_some() || entry.parsed.0.is_none()) {
                 shards[n].push((path, entry, at));
             }
@@ -347,12 +347,8 @@ impl Entries {
 
     /// How many bytes of the store the entries use.
     fn live(&self) -> u64 {
-        let docs = self
-            .files
-            .values()
-            .filter_map(|entry| entry.parsed.0.as_ref());
-        let stored = docs.filter(|doc| doc.body().contents.stored_at().is_some());
-        stored.map(|doc| doc.body().contents.stored_len()).sum()
+        let stored = self.files.values().filter_map(Entry::stored);
+        stored.map(Contents::stored_len).sum()
     }
 
     /// Copies the bodies of the entries to a new store, which it gives;
@@ -360,8 +356,8 @@ impl Entries {
     fn compact(&mut self, dir: &Path) -> anyhow::Result<Arc<Store>> {
         let store = Arc::new(Store::create(dir)?);
         for entry in self.files.values_mut() {
-            if let Some(doc) = &mut entry.parsed.0
-                && doc.body().contents.stored_at().is_some()
+            if entry.stored().is_some()
+                && let Some(doc) = &mut entry.parsed.0
             {
                 let body = doc.body_mut();
                 let at = store.append(&*body.contents.texts()?)?;
@@ -375,10 +371,10 @@ impl Entries {
 }
 
 impl Entry {
-    /// Where the store keeps the body, if the entry has one there.
-    fn stored_at(&self) -> Option<u64> {
-        let doc = self.parsed.0.as_ref()?;
-        doc.body().contents.stored_at()
+    /// The body's texts, if the store keeps them.
+    fn stored(&self) -> Option<&Contents> {
+        let contents = &self.parsed.0.as_ref()?.body().contents;
+        contents.stored_at().is_some().then_some(contents)
     }
 }
 

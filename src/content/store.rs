@@ -72,7 +72,7 @@ impl Contents {
     }
 
     /// Where the store keeps the texts, if a store does.
-    pub fn stored_at(&self) -> Option<u64> {
+    pub(super) fn stored_at(&self) -> Option<u64> {
         match self.place {
             Place::Stored(at, _) => Some(at),
             _ => None,
@@ -80,7 +80,7 @@ impl Contents {
     }
 
     /// The same texts, at `at` in `store`.
-    pub fn in_store(&self, at: u64, store: &Arc<Store>) -> Contents {
+    pub(super) fn in_store(&self, at: u64, store: &Arc<Store>) -> Contents {
         Contents {
             place: Place::Stored(at, Arc::clone(store)),
             ..self.clone()
@@ -88,7 +88,7 @@ impl Contents {
     }
 
     /// How many bytes the texts take in a store.
-    pub fn stored_len(&self) -> u64 {
+    pub(super) fn stored_len(&self) -> u64 {
         u64::from(self.html) + u64::from(self.text)
     }
 }
