@@ -38,7 +38,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use super::counted::{self, Countable, Counted, Counts, Hash, Lexicon, Stored};
+use super::counted::{self, Countable, Counts, Field, Hash, Lexicon, Packed, Stored};
 use super::stem;
 use super::vocabulary::Vocabulary;
 use crate::content::{Body, Kind};
@@ -317,40 +317,32 @@ impl Analysis {
             stems: mut lexicon,
             words: dictionary,
             docs: mut counted,
+            mut totals,
         } = counts;
         // Each word's documents: the vocabulary, and which words of the
         // dictionary the site still holds.
-        let mut word_docs = vec![0u32; dictionary.len()];
-        for doc in &counted {
-            for &word in &doc.words {
-                word_docs[word as usize] += 1;
-            }
-        }
+        let mut word_docs = std::mem::take(&mut totals.word_docs);
+        word_docs.resize(dictionary.len(), 0);
         let compounds = compounds(&dictionary, &word_docs, &mut lexicon);
+        totals.grow(FIELDS.len(), lexicon.len());
         if !compounds.is_empty() {
-            counted
+            let added: Vec<Vec<(usize, u32)>> = counted
                 .par_iter_mut()
                 .zip(docs)
-                .try_for_each(|(counted, doc)| {
-                    count_compounds(counted, doc, &compounds, &dictionary)
-                })?;
+                .map(|(counted, doc)| count_compounds(counted, doc, &compounds, &dictionary))
+                .collect::<Result<_, _>>()?;
+            for (f, stem) in added.into_iter().flatten() {
+                totals.stem_docs[f][stem as usize] += 1;
+            }
         }
         // Counted, and no longer needed: freed before the scores are made.
-        counted
-            .par_iter_mut()
-            .for_each(|doc| doc.words = Vec::new());
+        counted.par_iter_mut().for_each(Packed::drop_words);
         let n = docs.len() as f32;
-        // Per field: each stem's weight by how few documents hold it, and
-        // the average length.
-        let idf: Vec<Vec<f32>> = (0..FIELDS.len())
+        // Each stem's weight, per field, by how few documents hold it.
+        let idf: Vec<Vec<f32>> = totals
+            .stem_docs
             .into_par_iter()
-            .map(|f| {
-                let mut df = vec![0u32; lexicon.len()];
-                for doc in &counted {
-                    for &(stem, _) in &doc.fields[f].0 {
-                        df[stem as usize] += 1;
-                    }
-                }
+            .map(|df| {
                 df.into_iter()
                     .map(|df| {
                         let df = df as f32;
@@ -359,15 +351,14 @@ impl Analysis {
                     .collect()
             })
             .collect();
-        let average: Vec<f32> = (0..FIELDS.len())
-            .map(|f| {
-                let total: u32 = counted.iter().map(|doc| doc.fields[f].1).sum();
-                (total as f32 / n.max(1.0)).max(1.0)
-            })
+        let average: Vec<f32> = totals
+            .lengths
+            .iter()
+            .map(|&total| (total as f32 / n.max(1.0)).max(1.0))
             .collect();
-        let score = |doc: &Counted| -> Vec<(u32, u8)> {
+        let score = |fields: &[Field]| -> Vec<(u32, u8)> {
             let mut scores: FxHashMap<u32, f32> = FxHashMap::default();
-            for (f, (stems, len)) in doc.fields.iter().enumerate() {
+            for (f, (stems, len)) in fields.iter().enumerate() {
                 let norm = K1 * (1.0 - B + B * *len as f32 / average[f]);
                 for &(stem, tf) in stems {
                     let idf = idf[f][stem as usize];
@@ -388,7 +379,7 @@ impl Analysis {
         for (c, chunk) in counted.chunks_mut(counted::CHUNK).enumerate() {
             let scored: Vec<Vec<(u32, u8)>> = chunk
                 .par_iter_mut()
-                .map(|doc| score(&std::mem::take(doc)))
+                .map(|doc| score(&std::mem::take(doc).fields()))
                 .collect();
             for (d, scores) in scored.into_iter().enumerate() {
                 let d = (c * counted::CHUNK + d) as u32;
@@ -463,22 +454,25 @@ const COMPOUND_HALF: usize = 3;
 /// Counts, for each compound the document spells in two words ("data
 /// center"), the compound's stem too: a search for "datacenter" finds the
 /// pages that say "data center". `castor search` does the same at query
-/// time (`query::with_compounds`).
+/// time (`query::with_compounds`). Gives each field and stem it adds to
+/// the document, for the totals.
 fn count_compounds(
-    counted: &mut Counted,
+    counted: &mut Packed,
     doc: &Document,
     compounds: &FxHashMap<u32, Vec<(u32, u32)>>,
     dictionary: &Lexicon,
-) -> Result<(), Diagnostic> {
+) -> Result<Vec<(usize, u32)>, Diagnostic> {
     // Most documents hold no compound's two halves: no need to read them again.
-    let words: FxHashSet<u32> = counted.words.iter().copied().collect();
+    let words: FxHashSet<u32> = counted.words().into_iter().collect();
     let halves = |(first, seconds): (&u32, &Vec<(u32, u32)>)| {
         words.contains(first) && seconds.iter().any(|(s, _)| words.contains(s))
     };
     if !compounds.iter().any(halves) {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    for (field, (stems, _)) in doc.texts()?.iter().zip(&mut counted.fields) {
+    let mut fields = counted.fields();
+    let mut added = Vec::new();
+    for (f, (field, (stems, _))) in doc.texts()?.iter().zip(&mut fields).enumerate() {
         let mut previous: Option<u32> = None;
         stem::each_word(field, |word| {
             let this = dictionary.get(&word);
@@ -488,13 +482,17 @@ fn count_compounds(
             {
                 match stems.iter_mut().find(|(stem, _)| *stem == joined.1) {
                     Some((_, n)) => *n += 1,
-                    None => stems.push((joined.1, 1)),
+                    None => {
+                        stems.push((joined.1, 1));
+                        added.push((f, joined.1));
+                    }
                 }
             }
             previous = this;
         });
     }
-    Ok(())
+    counted.set_fields(&fields);
+    Ok(added)
 }
 
 /// The shard keys: prefixes of the stems, one character long where that

@@ -60,7 +60,49 @@ pub(super) type Field<S = u32> = (Vec<(S, u32)>, u32);
 pub(super) struct Counts {
     pub stems: Lexicon,
     pub words: Lexicon,
-    pub docs: Vec<Counted>,
+    pub docs: Vec<Packed>,
+    pub totals: Totals,
+}
+
+/// What the index takes of every document at once, added up as each one
+/// is counted, so that no pass reads the counts again for it.
+#[derive(Default)]
+pub(super) struct Totals {
+    /// How many documents hold each word.
+    pub word_docs: Vec<u32>,
+    /// By field: how many documents hold each stem there.
+    pub stem_docs: Vec<Vec<u32>>,
+    /// By field: its length in every document together.
+    pub lengths: Vec<u64>,
+}
+
+impl Totals {
+    /// Adds `doc`, whose stems and words are numbered below `stems` and
+    /// `words`.
+    fn add(&mut self, doc: &Counted, stems: usize, words: usize) {
+        self.word_docs.resize(words, 0);
+        for &word in &doc.words {
+            self.word_docs[word as usize] += 1;
+        }
+        self.grow(doc.fields.len(), stems);
+        for (f, (pairs, len)) in doc.fields.iter().enumerate() {
+            self.lengths[f] += u64::from(*len);
+            for &(stem, _) in pairs {
+                self.stem_docs[f][stem as usize] += 1;
+            }
+        }
+    }
+
+    /// Makes room for at least `fields` fields and `stems` stems.
+    pub fn grow(&mut self, fields: usize, stems: usize) {
+        if self.lengths.len() < fields {
+            self.lengths.resize(fields, 0);
+            self.stem_docs.resize(fields, Vec::new());
+        }
+        for docs in &mut self.stem_docs {
+            docs.resize(docs.len().max(stems), 0);
+        }
+    }
 }
 
 /// Names each numbered once, so that the counts of every document are
@@ -168,6 +210,7 @@ pub(super) fn count_all<D: Countable>(
         renumber(&stored.words, &mut words),
     );
     let mut docs = Vec::with_capacity(documents.len());
+    let mut totals = Totals::default();
     for (documents, hashes) in documents.chunks(CHUNK).zip(hashes.chunks(CHUNK)) {
         // Stored documents come numbered by their shard's tables; the
         // others are read.
@@ -188,24 +231,37 @@ pub(super) fn count_all<D: Countable>(
             .map(|fresh| fresh.map(|f| f.renamed(|s| stems.number(s), |w| words.number(w))))
             .collect();
         // `fresh` holds a count exactly where `found` holds texts.
-        docs.par_extend(found.into_par_iter().zip(fresh).map(|found| match found {
-            (Ok((shard, mut counted)), _) => {
-                let (stems, words) = (&stem_tables[shard], &word_tables[shard]);
-                for (pairs, _) in &mut counted.fields {
-                    for (stem, _) in pairs {
-                        *stem = stems[*stem as usize];
+        let counted: Vec<Counted> = found
+            .into_par_iter()
+            .zip(fresh)
+            .map(|found| match found {
+                (Ok((shard, mut counted)), _) => {
+                    let (stems, words) = (&stem_tables[shard], &word_tables[shard]);
+                    for (pairs, _) in &mut counted.fields {
+                        for (stem, _) in pairs {
+                            *stem = stems[*stem as usize];
+                        }
                     }
+                    for word in &mut counted.words {
+                        *word = words[*word as usize];
+                    }
+                    counted
                 }
-                for word in &mut counted.words {
-                    *word = words[*word as usize];
-                }
-                counted
-            }
-            (Err(_), fresh) => fresh.unwrap_or_default(),
-        }));
+                (Err(_), fresh) => fresh.unwrap_or_default(),
+            })
+            .collect();
+        for doc in &counted {
+            totals.add(doc, stems.len(), words.len());
+        }
+        docs.par_extend(counted.par_iter().map(Packed::of));
     }
     let dirty = dirty_shards(&hashes, stored);
-    let counts = Counts { stems, words, docs };
+    let counts = Counts {
+        stems,
+        words,
+        docs,
+        totals,
+    };
     Ok((counts, ToStore { hashes, dirty }))
 }
 
@@ -344,13 +400,15 @@ impl Shard {
     fn of<'a>(
         key: String,
         counts: &Counts,
-        docs: impl Iterator<Item = (&'a Hash, &'a Counted)>,
+        docs: impl Iterator<Item = (&'a Hash, &'a Packed)>,
     ) -> Shard {
         let mut stems = Table::new(&counts.stems);
         let mut words = Table::new(&counts.words);
         let docs = docs
-            .map(|(hash, counted)| {
-                let renumbered = counted.renamed(|&s| stems.number(s), |&w| words.number(w));
+            .map(|(hash, packed)| {
+                let renumbered = packed
+                    .unpack()
+                    .renamed(|&s| stems.number(s), |&w| words.number(w));
                 (*hash, ByteBuf::from(encode(&renumbered)))
             })
             .collect();
@@ -390,43 +448,71 @@ impl Table<'_> {
     }
 }
 
-/// A document's counts as varints (7 bits a byte, low first): the number
-/// of fields; for each, its length, its number of stems and each stem with
-/// its count; then the number of words and each word.
+/// A document's counts as varints (7 bits a byte, low first): its fields
+/// ([`encode_fields`]), then its words ([`encode_words`]).
 fn encode(counted: &Counted) -> Vec<u8> {
     let mut bytes = Vec::new();
-    let mut put = |mut n: u32| {
-        while n >= 0x80 {
-            bytes.push((n as u8 & 0x7f) | 0x80);
-            n >>= 7;
-        }
-        bytes.push(n as u8);
-    };
-    put(counted.fields.len() as u32);
-    for (pairs, len) in &counted.fields {
-        put(*len);
-        put(pairs.len() as u32);
-        for &(stem, tf) in pairs {
-            put(stem);
-            put(tf);
-        }
-    }
-    put(counted.words.len() as u32);
-    for &word in &counted.words {
-        put(word);
-    }
+    encode_fields(&counted.fields, &mut bytes);
+    encode_words(&counted.words, &mut bytes);
     bytes
+}
+
+/// The number of fields; for each, its length, its number of stems and
+/// each stem with its count.
+fn encode_fields(fields: &[Field], bytes: &mut Vec<u8>) {
+    // Room for three bytes a number, most often enough: a build packs
+    // every document.
+    let numbers: usize = fields.iter().map(|(pairs, _)| 2 + 2 * pairs.len()).sum();
+    bytes.reserve(3 * (1 + numbers));
+    put(bytes, fields.len() as u32);
+    for (pairs, len) in fields {
+        put(bytes, *len);
+        put(bytes, pairs.len() as u32);
+        for &(stem, tf) in pairs {
+            put(bytes, stem);
+            put(bytes, tf);
+        }
+    }
+}
+
+/// The number of words and each word.
+fn encode_words(words: &[u32], bytes: &mut Vec<u8>) {
+    bytes.reserve(3 * (1 + words.len()));
+    put(bytes, words.len() as u32);
+    for &word in words {
+        put(bytes, word);
+    }
+}
+
+fn put(bytes: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        bytes.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
 }
 
 /// [`encode`]'s counts, if `bytes` hold them whole with every stem and
 /// word in its table: anything else is a damaged file, to count again.
 fn decode(bytes: &[u8], stems: usize, words: usize) -> Option<Counted> {
-    let mut at = 0;
-    let mut next = || -> Option<u32> {
+    let mut reader = Reader { bytes, at: 0 };
+    let fields = reader.fields(stems)?;
+    let words = reader.words(words)?;
+    reader.done().then_some(Counted { fields, words })
+}
+
+/// Reads varints from `bytes`, each checked to be whole and to fit.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn next(&mut self) -> Option<u32> {
         let mut n = 0u32;
         for shift in (0..35).step_by(7) {
-            let byte = *bytes.get(at)?;
-            at += 1;
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
             if shift == 28 && byte & 0x70 != 0 {
                 return None;
             }
@@ -436,21 +522,95 @@ fn decode(bytes: &[u8], stems: usize, words: usize) -> Option<Counted> {
             }
         }
         None
-    };
-    let below = |n: u32, limit: usize| (n as usize) < limit;
-    let fields = (0..next()?)
-        .map(|_| {
-            let len = next()?;
-            let pairs = (0..next()?)
-                .map(|_| Some((next().filter(|&s| below(s, stems))?, next()?)))
-                .collect::<Option<_>>()?;
-            Some((pairs, len))
-        })
-        .collect::<Option<_>>()?;
-    let words = (0..next()?)
-        .map(|_| next().filter(|&w| below(w, words)))
-        .collect::<Option<_>>()?;
-    (at == bytes.len()).then_some(Counted { fields, words })
+    }
+
+    /// [`encode_fields`]'s fields, each stem below `stems`.
+    fn fields(&mut self, stems: usize) -> Option<Vec<Field>> {
+        (0..self.next()?)
+            .map(|_| {
+                let len = self.next()?;
+                let pairs = (0..self.next()?)
+                    .map(|_| Some((self.below(stems)?, self.next()?)))
+                    .collect::<Option<_>>()?;
+                Some((pairs, len))
+            })
+            .collect()
+    }
+
+    /// [`encode_words`]'s words, each below `words`.
+    fn words(&mut self, words: usize) -> Option<Vec<u32>> {
+        (0..self.next()?).map(|_| self.below(words)).collect()
+    }
+
+    fn below(&mut self, limit: usize) -> Option<u32> {
+        self.next().filter(|&n| (n as usize) < limit)
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+}
+
+/// A document's counts as the build holds them between its passes:
+/// encoded as the cache keeps them, but numbered by the build's lexicons.
+/// A seventh of a [`Counted`]'s size: every document's counts were the
+/// largest table of a large build, and each pass reads one chunk of them
+/// at a time. The words apart, since they are dropped first.
+#[derive(Default)]
+pub(super) struct Packed {
+    fields: Box<[u8]>,
+    words: Box<[u8]>,
+}
+
+impl Packed {
+    fn of(counted: &Counted) -> Packed {
+        let mut words = Vec::new();
+        encode_words(&counted.words, &mut words);
+        let mut packed = Packed {
+            fields: Box::default(),
+            words: words.into(),
+        };
+        packed.set_fields(&counted.fields);
+        packed
+    }
+
+    fn unpack(&self) -> Counted {
+        Counted {
+            fields: self.fields(),
+            words: self.words(),
+        }
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        Self::read(&self.fields, |r| r.fields(usize::MAX))
+    }
+
+    /// Its words; none once [`Packed::drop_words`] is called.
+    pub fn words(&self) -> Vec<u32> {
+        Self::read(&self.words, |r| r.words(usize::MAX))
+    }
+
+    pub fn set_fields(&mut self, fields: &[Field]) {
+        let mut bytes = Vec::new();
+        encode_fields(fields, &mut bytes);
+        self.fields = bytes.into();
+    }
+
+    pub fn drop_words(&mut self) {
+        self.words = Box::default();
+    }
+
+    /// What `read` reads of `bytes`: nothing from none, as a packed
+    /// document taken away or its words dropped leaves.
+    fn read<T: Default>(bytes: &[u8], read: impl FnOnce(&mut Reader) -> Option<T>) -> T {
+        if bytes.is_empty() {
+            return T::default();
+        }
+        let mut reader = Reader { bytes, at: 0 };
+        read(&mut reader)
+            .filter(|_| reader.done())
+            .expect("packed by Packed::of in this build")
+    }
 }
 
 fn shard_path(dir: &Path, n: usize) -> PathBuf {
@@ -459,6 +619,8 @@ fn shard_path(dir: &Path, n: usize) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     /// Stored counts holding the documents of `hashes`, each encoded empty.
@@ -484,7 +646,8 @@ mod tests {
     type Named = (Vec<(Vec<(String, u32)>, u32)>, Vec<String>);
 
     fn by_name(counts: &Counts) -> Vec<Named> {
-        let named = |doc: &Counted| {
+        let named = |doc: &Packed| {
+            let doc = doc.unpack();
             let fields = doc.fields.iter().map(|(pairs, len)| {
                 let mut pairs: Vec<(String, u32)> = pairs
                     .iter()
@@ -535,6 +698,50 @@ mod tests {
         assert_eq!(by_name(&mixed), by_name(&anew));
         let first = &by_name(&anew)[2 * CHUNK];
         assert!(first.1.contains(&format!("word{}", 2 * CHUNK)), "{first:?}");
+        assert_eq!(totals_by_name(&mixed), totals_by_name(&anew));
+        assert_eq!(totals_by_name(&anew), totals_of_docs(&by_name(&anew)));
+    }
+
+    /// How many documents hold each word, and per field each stem, by
+    /// name, with each field's total length.
+    type NamedTotals = (BTreeMap<String, u32>, Vec<BTreeMap<String, u32>>, Vec<u64>);
+
+    /// The totals `count_all` added up, by name.
+    fn totals_by_name(counts: &Counts) -> NamedTotals {
+        let named = |lexicon: &Lexicon, docs: &[u32]| -> BTreeMap<String, u32> {
+            let held = (0u32..).zip(docs).filter(|(_, n)| **n > 0);
+            held.map(|(at, n)| (lexicon.name(at).to_owned(), *n))
+                .collect()
+        };
+        let totals = &counts.totals;
+        (
+            named(&counts.words, &totals.word_docs),
+            totals
+                .stem_docs
+                .iter()
+                .map(|docs| named(&counts.stems, docs))
+                .collect(),
+            totals.lengths.clone(),
+        )
+    }
+
+    /// The same totals, added up again from every document's counts.
+    fn totals_of_docs(docs: &[Named]) -> NamedTotals {
+        let (mut words, mut stems, mut lengths) = (BTreeMap::new(), Vec::new(), Vec::new());
+        for (fields, doc_words) in docs {
+            for word in doc_words {
+                *words.entry(word.clone()).or_default() += 1;
+            }
+            stems.resize(fields.len(), BTreeMap::new());
+            lengths.resize(fields.len(), 0);
+            for (f, (pairs, len)) in fields.iter().enumerate() {
+                lengths[f] += u64::from(*len);
+                for (stem, _) in pairs {
+                    *stems[f].entry(stem.clone()).or_default() += 1;
+                }
+            }
+        }
+        (words, stems, lengths)
     }
 
     #[test]
@@ -552,6 +759,21 @@ mod tests {
         let mut damaged = stored(&[a, b]);
         damaged.docs[5] = None;
         assert!(dirty_shards(&[a, b], &damaged)[5]);
+    }
+
+    #[test]
+    fn packed_counts_read_back_as_counted_until_their_words_are_dropped() {
+        let counted = Counted {
+            fields: vec![(vec![(0, 1), (300, 70_000)], 70_001), (vec![], 0)],
+            words: vec![2, 1, 0, u32::MAX],
+        };
+        let mut packed = Packed::of(&counted);
+        assert_eq!(packed.unpack(), counted);
+        let edited = vec![(vec![(7, 2)], 2)];
+        packed.set_fields(&edited);
+        packed.drop_words();
+        assert_eq!((packed.fields(), packed.words()), (edited, vec![]));
+        assert_eq!(Packed::default().unpack(), Counted::default());
     }
 
     #[test]
