@@ -21,13 +21,14 @@ pub struct Link<'a> {
     pub url: String,
 }
 
-/// What every list shows of an incident.
+/// What every list shows of an incident. Its terms are the values
+/// [`Cards`] made once for each: every card showing a term shares them.
 #[derive(Serialize)]
 struct Card<'a> {
     slug: &'a str,
     title: &'a str,
     url: String,
-    company: Link<'a>,
+    company: Value,
     date: String,
     date_human: String,
     /// The first day the date could mean, for formats that need a full date.
@@ -35,35 +36,18 @@ struct Card<'a> {
     date_precision: crate::content::date::Precision,
     year: i32,
     year_url: String,
-    category: Link<'a>,
+    category: Value,
     category_key: &'a str,
     /// `2d 3h`, when known.
     duration: Option<String>,
     summary: &'a str,
     root_cause: &'a str,
-    tags: Vec<Link<'a>>,
-    technologies: Vec<Link<'a>>,
-    impact_kinds: Vec<Link<'a>>,
+    tags: Vec<Value>,
+    technologies: Vec<Value>,
+    impact_kinds: Vec<Value>,
     /// The near misses' page, for a near miss only: every other incident
     /// did harm, which a card need not say.
-    near_miss: Option<Link<'a>>,
-}
-
-fn term_link(site: &Site, taxonomy: Taxonomy, t: usize) -> Link<'_> {
-    let term = &site.terms(taxonomy)[t];
-    Link {
-        name: &term.name,
-        url: term.url.clone(),
-    }
-}
-
-/// Links to each of an incident's terms of `taxonomy`.
-fn term_links<'a>(site: &'a Site, taxonomy: Taxonomy, links: &Links) -> Vec<Link<'a>> {
-    links
-        .terms(taxonomy)
-        .iter()
-        .map(|&t| term_link(site, taxonomy, t))
-        .collect()
+    near_miss: Option<Value>,
 }
 
 /// Each incident's card as a template value, made the first time a page
@@ -73,21 +57,35 @@ pub struct Cards {
     values: Vec<OnceLock<Value>>,
     /// The HTML of each card, made by the first list that shows it. Its
     /// links start with [`urls::ROOT_MARK`], which each list resolves for
-    /// its page: one rendering serves lists at every depth.
-    html: Vec<OnceLock<String>>,
+    /// its page: one rendering serves lists at every depth. Boxed to its
+    /// length: tera renders into a buffer of the template's size, several
+    /// times a card's.
+    html: Vec<OnceLock<Box<str>>>,
+    /// Each taxonomy's terms as links, in [`Taxonomy::ALL`]'s order.
+    terms: Vec<Vec<Value>>,
 }
 
 impl Cards {
     pub fn new(site: &Site) -> Cards {
         let count = site.incidents.len();
+        let link = |term: &crate::site::Term| {
+            Value::from_serializable(&Link {
+                name: &term.name,
+                url: term.url.clone(),
+            })
+        };
         Cards {
             values: (0..count).map(|_| OnceLock::new()).collect(),
             html: (0..count).map(|_| OnceLock::new()).collect(),
+            terms: Taxonomy::ALL
+                .iter()
+                .map(|&taxonomy| site.terms(taxonomy).iter().map(link).collect())
+                .collect(),
         }
     }
 
     pub fn get(&self, site: &Site, i: usize) -> Value {
-        self.values[i].get_or_init(|| card(site, i)).clone()
+        self.values[i].get_or_init(|| self.card(site, i)).clone()
     }
 
     /// Card `i`'s HTML, made by `render` for the first list that needs it.
@@ -97,37 +95,51 @@ impl Cards {
             return Ok(html);
         }
         // Two threads may race here; both render the same HTML.
-        let html = render()?;
+        let html = render()?.into_boxed_str();
         Ok(cell.get_or_init(|| html))
     }
-}
 
-fn card(site: &Site, i: usize) -> Value {
-    let incident = &site.incidents[i];
-    let links = &site.links[i];
-    Value::from_serializable(&Card {
-        slug: &incident.slug,
-        title: &incident.title,
-        url: site.incident_urls[i].clone(),
-        company: term_link(site, Taxonomy::Company, links.company),
-        date: incident.date.iso(),
-        date_human: incident.date.human(),
-        date_first_day: incident.date.first_day().to_string(),
-        date_precision: incident.date.precision(),
-        year: incident.date.year,
-        year_url: term_link(site, Taxonomy::Year, links.year).url,
-        category: term_link(site, Taxonomy::Category, links.category),
-        category_key: &incident.category,
-        duration: incident.duration.map(format_duration),
-        summary: &incident.summary,
-        root_cause: &incident.root_cause,
-        tags: term_links(site, Taxonomy::Tag, links),
-        technologies: term_links(site, Taxonomy::Technology, links),
-        impact_kinds: term_links(site, Taxonomy::ImpactKind, links),
-        near_miss: incident
-            .near_miss
-            .then(|| term_link(site, Taxonomy::NearMiss, links.near_miss)),
-    })
+    /// The link to term `t` of `taxonomy`.
+    fn term(&self, taxonomy: Taxonomy, t: usize) -> Value {
+        self.terms[taxonomy as usize][t].clone()
+    }
+
+    /// The links to each of an incident's terms of `taxonomy`.
+    fn terms_of(&self, taxonomy: Taxonomy, links: &Links) -> Vec<Value> {
+        links
+            .terms(taxonomy)
+            .iter()
+            .map(|&t| self.term(taxonomy, t))
+            .collect()
+    }
+
+    fn card(&self, site: &Site, i: usize) -> Value {
+        let incident = &site.incidents[i];
+        let links = &site.links[i];
+        Value::from_serializable(&Card {
+            slug: &incident.slug,
+            title: &incident.title,
+            url: site.incident_urls[i].clone(),
+            company: self.term(Taxonomy::Company, links.company),
+            date: incident.date.iso(),
+            date_human: incident.date.human(),
+            date_first_day: incident.date.first_day().to_string(),
+            date_precision: incident.date.precision(),
+            year: incident.date.year,
+            year_url: site.terms(Taxonomy::Year)[links.year].url.clone(),
+            category: self.term(Taxonomy::Category, links.category),
+            category_key: &incident.category,
+            duration: incident.duration.map(format_duration),
+            summary: &incident.summary,
+            root_cause: &incident.root_cause,
+            tags: self.terms_of(Taxonomy::Tag, links),
+            technologies: self.terms_of(Taxonomy::Technology, links),
+            impact_kinds: self.terms_of(Taxonomy::ImpactKind, links),
+            near_miss: incident
+                .near_miss
+                .then(|| self.term(Taxonomy::NearMiss, links.near_miss)),
+        })
+    }
 }
 
 /// Everything an incident page shows beyond its card.
