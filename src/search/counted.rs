@@ -74,6 +74,13 @@ pub(super) struct Totals {
     pub stem_docs: Vec<Vec<u32>>,
     /// By field: its length in every document together.
     pub lengths: Vec<u64>,
+    /// How many documents hold each stem in any field: the length of its
+    /// postings, which are then made without spare room.
+    pub postings: Vec<u32>,
+    /// The last document counted in `postings` for each stem, plus one.
+    last: Vec<u32>,
+    /// Documents added.
+    added: u32,
 }
 
 impl Totals {
@@ -85,10 +92,16 @@ impl Totals {
             self.word_docs[word as usize] += 1;
         }
         self.grow(doc.fields.len(), stems);
+        self.added += 1;
         for (f, (pairs, len)) in doc.fields.iter().enumerate() {
             self.lengths[f] += u64::from(*len);
             for &(stem, _) in pairs {
-                self.stem_docs[f][stem as usize] += 1;
+                let stem = stem as usize;
+                self.stem_docs[f][stem] += 1;
+                if self.last[stem] != self.added {
+                    self.last[stem] = self.added;
+                    self.postings[stem] += 1;
+                }
             }
         }
     }
@@ -100,6 +113,9 @@ impl Totals {
             self.stem_docs.resize(fields, Vec::new());
         }
         for docs in &mut self.stem_docs {
+            docs.resize(docs.len().max(stems), 0);
+        }
+        for docs in [&mut self.postings, &mut self.last] {
             docs.resize(docs.len().max(stems), 0);
         }
     }
@@ -619,7 +635,7 @@ fn shard_path(dir: &Path, n: usize) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
 
@@ -682,7 +698,8 @@ mod tests {
         let text = |n: usize, edit: &str| -> [Cow<'static, str>; 2] {
             [
                 format!("Outage {n} of the {edit} database").into(),
-                format!("Replicas word{n} failing {} times", n % 7).into(),
+                // "database" in both fields: one posting, a count in each.
+                format!("Replicas word{n} failing {} times, database down", n % 7).into(),
             ]
         };
         let before: Vec<_> = (0..2 * CHUNK + 3).map(|n| text(n, "primary")).collect();
@@ -702,9 +719,14 @@ mod tests {
         assert_eq!(totals_by_name(&anew), totals_of_docs(&by_name(&anew)));
     }
 
-    /// How many documents hold each word, and per field each stem, by
-    /// name, with each field's total length.
-    type NamedTotals = (BTreeMap<String, u32>, Vec<BTreeMap<String, u32>>, Vec<u64>);
+    /// How many documents hold each word, per field each stem, and in
+    /// any field each stem, by name, with each field's total length.
+    type NamedTotals = (
+        BTreeMap<String, u32>,
+        Vec<BTreeMap<String, u32>>,
+        BTreeMap<String, u32>,
+        Vec<u64>,
+    );
 
     /// The totals `count_all` added up, by name.
     fn totals_by_name(counts: &Counts) -> NamedTotals {
@@ -721,6 +743,7 @@ mod tests {
                 .iter()
                 .map(|docs| named(&counts.stems, docs))
                 .collect(),
+            named(&counts.stems, &totals.postings),
             totals.lengths.clone(),
         )
     }
@@ -728,7 +751,16 @@ mod tests {
     /// The same totals, added up again from every document's counts.
     fn totals_of_docs(docs: &[Named]) -> NamedTotals {
         let (mut words, mut stems, mut lengths) = (BTreeMap::new(), Vec::new(), Vec::new());
+        let mut any = BTreeMap::new();
         for (fields, doc_words) in docs {
+            let held: BTreeSet<&String> = fields
+                .iter()
+                .flat_map(|(pairs, _)| pairs)
+                .map(|(stem, _)| stem)
+                .collect();
+            for stem in held {
+                *any.entry(stem.clone()).or_default() += 1;
+            }
             for word in doc_words {
                 *words.entry(word.clone()).or_default() += 1;
             }
@@ -741,7 +773,7 @@ mod tests {
                 }
             }
         }
-        (words, stems, lengths)
+        (words, stems, any, lengths)
     }
 
     #[test]
