@@ -569,9 +569,10 @@ impl Reader<'_> {
 
 /// A document's counts as the build holds them between its passes:
 /// encoded as the cache keeps them, but numbered by the build's lexicons.
-/// A seventh of a [`Counted`]'s size: every document's counts were the
-/// largest table of a large build, and each pass reads one chunk of them
-/// at a time. The words apart, since they are dropped first.
+/// Every document's counts were the largest table of a rebuild, 75 MB of
+/// heap at 10,000 incidents as [`Counted`]s, 17 MB packed with the chunk
+/// being counted; each pass decodes one chunk at a time. The words apart,
+/// since they are dropped first.
 #[derive(Default)]
 pub(super) struct Packed {
     fields: Box<[u8]>,
