@@ -331,8 +331,8 @@ impl Analysis {
                 .zip(docs)
                 .map(|(counted, doc)| count_compounds(counted, doc, &compounds, &dictionary))
                 .collect::<Result<_, _>>()?;
-            // A stem added to two fields of one document leaves its
-            // postings one place to spare.
+            // A compound's stem that the document holds in another field
+            // too leaves its postings a place to spare.
             for (f, stem) in added.into_iter().flatten() {
                 totals.stem_docs[f][stem as usize] += 1;
                 totals.postings[stem as usize] += 1;
@@ -378,7 +378,9 @@ impl Analysis {
         // The counts and the postings are the largest tables of the index:
         // scored a chunk of documents at a time, each document's counts
         // freed once scored, the two are never held whole at once.
-        let mut postings: Vec<Vec<(u32, u8)>> = (totals.postings.iter())
+        let mut postings: Vec<Vec<(u32, u8)>> = totals
+            .postings
+            .iter()
             .map(|&n| Vec::with_capacity(n as usize))
             .collect();
         for (c, chunk) in counted.chunks_mut(counted::CHUNK).enumerate() {
