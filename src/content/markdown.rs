@@ -623,6 +623,10 @@ mod tests {
         body.contents.texts().unwrap()
     }
 
+    fn html(body: &Body) -> String {
+        texts(body).html.clone()
+    }
+
     fn render_at(source: &str, allow_raw_html: bool) -> (Body, Vec<BodyProblem>) {
         render(
             source,
@@ -640,19 +644,18 @@ mod tests {
             false,
         );
         assert!(problems.is_empty());
-        let texts_of_body = texts(&body);
-        let html = urls::resolve(&texts_of_body.html, "../../");
+        let resolved = urls::resolve(&html(&body), "../../").into_owned();
         assert!(
-            html.contains(r#"href="../../incidents/2021-10-04-facebook-bgp/#timeline""#),
-            "{html}"
+            resolved.contains(r#"href="../../incidents/2021-10-04-facebook-bgp/#timeline""#),
+            "{resolved}"
         );
         // The mark survives the sanitizer, which a body with raw HTML
         // goes through.
         let (raw, _) = render_at("<b>x</b> [fb](@/advice/a.md)\n", false);
+        let raw_html = html(&raw);
         assert!(
-            urls::resolve(&texts(&raw).html, "../").contains(r#"href="../advice/a/""#),
-            "{}",
-            texts(&raw).html
+            urls::resolve(&raw_html, "../").contains(r#"href="../advice/a/""#),
+            "{raw_html}"
         );
         assert_eq!(body.links[0].slug, "2021-10-04-facebook-bgp");
         assert_eq!(body.links[0].pos, Pos::new(10, 5));
@@ -677,12 +680,10 @@ mod tests {
     fn gives_headings_unique_ids_and_anchors() {
         let (body, _) = render_at("## Timeline\n\n## Timeline\n", false);
         assert_eq!(body.anchors, ["timeline", "timeline-1"]);
+        let html = html(&body);
         assert!(
-            texts(&body)
-                .html
-                .contains(r##"<h2 id="timeline">Timeline <a class="anchor" href="#timeline""##),
-            "{}",
-            texts(&body).html
+            html.contains(r##"<h2 id="timeline">Timeline <a class="anchor" href="#timeline""##),
+            "{html}"
         );
     }
 
@@ -718,35 +719,22 @@ mod tests {
                 "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](java\tscript:alert(2))\n\n<a href=\"javascript:alert(3)\" onclick=\"x()\">z</a>\n",
                 allow,
             );
-            assert!(
-                !texts(&body).html.contains("<script"),
-                "{}",
-                texts(&body).html
-            );
-            assert!(
-                !texts(&body).html.to_lowercase().contains("javascript"),
-                "{}",
-                texts(&body).html
-            );
-            assert!(
-                !texts(&body).html.contains("onclick"),
-                "{}",
-                texts(&body).html
-            );
+            let html = html(&body);
+            assert!(!html.contains("<script"), "{html}");
+            assert!(!html.to_lowercase().contains("javascript"), "{html}");
+            assert!(!html.contains("onclick"), "{html}");
         }
     }
 
     #[test]
     fn highlights_fenced_code() {
         let (body, _) = render_at("```bash\nset -euo pipefail\n```\n", false);
+        let html = html(&body);
         assert!(
-            texts(&body)
-                .html
-                .contains(r#"<pre class="hl-code" data-lang="bash">"#),
-            "{}",
-            texts(&body).html
+            html.contains(r#"<pre class="hl-code" data-lang="bash">"#),
+            "{html}"
         );
-        assert!(texts(&body).html.contains("hl-"), "{}", texts(&body).html);
+        assert!(html.contains("hl-"), "{html}");
     }
 
     #[test]
@@ -764,8 +752,9 @@ mod tests {
             "| a |\n|---|\n| b |\n\n- [x] done\n\nNote[^1].\n\n[^1]: A footnote.\n",
             false,
         );
-        assert!(texts(&body).html.contains("<table>"));
-        assert!(texts(&body).html.contains("checkbox"));
-        assert!(texts(&body).html.contains("footnote"));
+        let html = html(&body);
+        assert!(html.contains("<table>"));
+        assert!(html.contains("checkbox"));
+        assert!(html.contains("footnote"));
     }
 }

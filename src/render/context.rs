@@ -11,7 +11,7 @@ use crate::content::date::format_duration;
 use crate::content::markdown::Heading;
 use crate::content::{Body, Incident, Source};
 use crate::diagnostic::Diagnostic;
-use crate::site::{Links, Site, Taxonomy};
+use crate::site::{Links, Site, Taxonomy, Term};
 use crate::urls;
 
 /// A link as templates use it: `{{ root }}{{ link.url }}`.
@@ -68,7 +68,7 @@ pub struct Cards {
 impl Cards {
     pub fn new(site: &Site) -> Cards {
         let count = site.incidents.len();
-        let link = |term: &crate::site::Term| {
+        let link = |term: &Term| {
             Value::from_serializable(&Link {
                 name: &term.name,
                 url: term.url.clone(),
