@@ -266,10 +266,16 @@ pub(super) fn count_all<D: Countable>(
                 (Err(_), fresh) => fresh.unwrap_or_default(),
             })
             .collect();
-        for doc in &counted {
-            totals.add(doc, stems.len(), words.len());
-        }
-        docs.par_extend(counted.par_iter().map(Packed::of));
+        // Adding up is sequential: it runs while the other threads pack.
+        let (_, packed) = rayon::join(
+            || {
+                for doc in &counted {
+                    totals.add(doc, stems.len(), words.len());
+                }
+            },
+            || counted.par_iter().map(Packed::of).collect::<Vec<_>>(),
+        );
+        docs.extend(packed);
     }
     let dirty = dirty_shards(&hashes, stored);
     let counts = Counts {
