@@ -356,18 +356,33 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 /// entries are never castor's (but for its temporary files), and are left
 /// alone: a gh-pages worktree's `.git`, `.nojekyll`, `.well-known/`.
 fn remove_stale(dir: &Path, keep: &HashSet<&Path>) -> anyhow::Result<usize> {
-    let keep_dirs: HashSet<&Path> = keep.iter().flat_map(|p| p.ancestors().skip(1)).collect();
-    remove_stale_under(dir, Path::new(""), keep, &keep_dirs)
+    Ok(remove_stale_under(dir, Path::new(""), keep)?.removed)
+}
+
+/// What [`remove_stale`] did in a directory.
+#[derive(Default)]
+struct Swept {
+    /// Files removed, there and below.
+    removed: usize,
+    /// Entries left there: when none is, the directory goes too. The
+    /// walk itself tells which directories hold a kept file, rather than a
+    /// set of every kept file's ancestors, which took 0.2 s to make at
+    /// 100,000 incidents.
+    left: usize,
+}
+
+impl std::iter::Sum for Swept {
+    fn sum<I: Iterator<Item = Swept>>(swept: I) -> Swept {
+        swept.fold(Swept::default(), |a, b| Swept {
+            removed: a.removed + b.removed,
+            left: a.left + b.left,
+        })
+    }
 }
 
 /// [`remove_stale`] in the directory `relative` of `dir`: each directory's
 /// entries on every core, since a site is mostly directories of one page.
-fn remove_stale_under(
-    dir: &Path,
-    relative: &Path,
-    keep: &HashSet<&Path>,
-    keep_dirs: &HashSet<&Path>,
-) -> anyhow::Result<usize> {
+fn remove_stale_under(dir: &Path, relative: &Path, keep: &HashSet<&Path>) -> anyhow::Result<Swept> {
     let path = dir.join(relative);
     let entries: Vec<fs::DirEntry> = fs::read_dir(&path)
         .and_then(Iterator::collect)
@@ -377,8 +392,12 @@ fn remove_stale_under(
         .map(|entry| {
             let file_name = entry.file_name();
             let name = file_name.to_string_lossy();
+            let left = Swept {
+                removed: 0,
+                left: 1,
+            };
             if name.starts_with('.') && !name.ends_with(".castor-tmp") {
-                return Ok(0);
+                return Ok(left);
             }
             let relative = relative.join(&file_name);
             let path = entry.path();
@@ -387,24 +406,29 @@ fn remove_stale_under(
                 .with_context(|| format!("cannot read {}", path.display()))?
                 .is_dir();
             if is_dir {
-                let removed = remove_stale_under(dir, &relative, keep, keep_dirs)?;
-                if !keep_dirs.contains(relative.as_path()) {
-                    // Its stale files went just before; one that holds
-                    // someone's dot entries stays.
-                    match fs::remove_dir(&path) {
-                        Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
-                        other => {
-                            other.with_context(|| format!("cannot remove {}", path.display()))?
-                        }
-                    }
+                let swept = remove_stale_under(dir, &relative, keep)?;
+                if swept.left > 0 {
+                    return Ok(Swept { left: 1, ..swept });
                 }
-                Ok(removed)
+                match fs::remove_dir(&path) {
+                    // An entry made meanwhile: it stays, and so does the
+                    // directory.
+                    Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {
+                        Ok(Swept { left: 1, ..swept })
+                    }
+                    removed => removed
+                        .map(|()| Swept { left: 0, ..swept })
+                        .with_context(|| format!("cannot remove {}", path.display())),
+                }
             } else if !keep.contains(relative.as_path()) {
                 fs::remove_file(&path)
                     .with_context(|| format!("cannot remove {}", path.display()))?;
-                Ok(1)
+                Ok(Swept {
+                    removed: 1,
+                    left: 0,
+                })
             } else {
-                Ok(0)
+                Ok(left)
             }
         })
         .sum()
