@@ -306,9 +306,7 @@ impl Analysis {
     /// With `cache`, as in [`index`].
     fn of(docs: &[Document], cache: Option<&Path>) -> Result<Analysis, Diagnostic> {
         let stored = cache.map(Stored::read).unwrap_or_default();
-        let (counts, to_store) = counted::count_all(docs, &stored)?;
-        // Copied into the counts: freed before they are scored.
-        drop(stored);
+        let (counts, to_store) = counted::count_all(docs, stored)?;
         if let Some(dir) = cache {
             // Only saves time: without it, the next build counts again.
             let _ = to_store.write(&counts, dir);

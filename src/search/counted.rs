@@ -5,6 +5,12 @@
 //! whose searchable text changed; every score, posting and file is still
 //! made from all the counts, as a first build makes them.
 //!
+//! The stored counts are numbered as the build numbers them: one table of
+//! names for every shard, which a build only adds to, so a stored
+//! document is taken as it is, without renumbering. The table is written
+//! anew, without the names no document holds any longer, once those are
+//! half of it.
+//!
 //! At 10,000 incidents, counting took half of the browser index's time.
 
 use std::borrow::Cow;
@@ -64,8 +70,8 @@ pub(super) struct Counts {
     pub totals: Totals,
 }
 
-/// What the index takes of every document at once, added up as each one
-/// is counted, so that no pass reads the counts again for it.
+/// What the index takes of every document at once, added up once every
+/// document is counted.
 #[derive(Default)]
 pub(super) struct Totals {
     /// How many documents hold each word.
@@ -84,6 +90,68 @@ pub(super) struct Totals {
 }
 
 impl Totals {
+    /// The totals of `docs`, whose stems and words are numbered below
+    /// `stems` and `words`, each part of them added up on its own core; or
+    /// the documents whose counts are damaged or numbered past either.
+    fn of(docs: &[Packed], stems: usize, words: usize) -> Result<Totals, Vec<usize>> {
+        // A few parts a core, each holding tables the size of the
+        // lexicons: a core busy elsewhere leaves its parts to the others.
+        let part = docs
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .max(CHUNK);
+        docs.par_chunks(part)
+            .enumerate()
+            .map(|(p, docs)| {
+                let mut totals = Totals::default();
+                let mut damaged = Vec::new();
+                for (d, doc) in (p * part..).zip(docs) {
+                    match doc.checked(stems, words) {
+                        Some(doc) => totals.add(&doc, stems, words),
+                        None => damaged.push(d),
+                    }
+                }
+                if damaged.is_empty() {
+                    Ok(totals)
+                } else {
+                    Err(damaged)
+                }
+            })
+            .reduce(
+                || Ok(Totals::default()),
+                |a, b| match (a, b) {
+                    (Ok(a), Ok(b)) => Ok(a.plus(b)),
+                    (Err(mut a), Err(b)) => {
+                        a.extend(b);
+                        Err(a)
+                    }
+                    (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+                },
+            )
+    }
+
+    /// Both totals added together.
+    fn plus(mut self, other: Totals) -> Totals {
+        fn add<T: Copy + std::ops::AddAssign + Default>(to: &mut Vec<T>, from: &[T]) {
+            if to.len() < from.len() {
+                to.resize(from.len(), T::default());
+            }
+            to.iter_mut().zip(from).for_each(|(to, from)| *to += *from);
+        }
+        add(&mut self.word_docs, &other.word_docs);
+        add(&mut self.lengths, &other.lengths);
+        add(&mut self.postings, &other.postings);
+        let fields = self.stem_docs.len().max(other.stem_docs.len());
+        self.stem_docs.resize(fields, Vec::new());
+        for (to, from) in self.stem_docs.iter_mut().zip(&other.stem_docs) {
+            add(to, from);
+        }
+        // Sized as `grow` keeps it; what it holds matters only while
+        // documents are added.
+        self.last.resize(self.postings.len(), 0);
+        self
+    }
+
     /// Adds `doc`, whose stems and words are numbered below `stems` and
     /// `words`.
     fn add(&mut self, doc: &Counted, stems: usize, words: usize) {
@@ -130,6 +198,15 @@ pub(super) struct Lexicon {
 }
 
 impl Lexicon {
+    /// The names in order, numbered from 0; `None` if one comes twice.
+    fn of(names: &[String]) -> Option<Lexicon> {
+        let mut lexicon = Lexicon::default();
+        for (n, name) in names.iter().enumerate() {
+            (lexicon.number(name) as usize == n).then_some(())?;
+        }
+        Some(lexicon)
+    }
+
     pub fn number(&mut self, name: &str) -> u32 {
         if let Some(&n) = self.numbers.get(name) {
             return n;
@@ -152,6 +229,11 @@ impl Lexicon {
 
     pub fn len(&self) -> usize {
         self.names.len()
+    }
+
+    /// Every name, in the order of their numbers.
+    fn names(&self) -> Vec<String> {
+        self.names.iter().map(|name| name.to_string()).collect()
     }
 }
 
@@ -201,90 +283,106 @@ pub(super) trait Countable: Sync {
     fn texts(&self) -> Result<Vec<Cow<'_, str>>, Diagnostic>;
 }
 
-/// A document as a chunk finds it: its stored counts, with their shard,
-/// or else its text, to count.
-type Looked<'t> = Result<(usize, Counted), Vec<Cow<'t, str>>>;
+/// A document as a chunk finds it: its stored counts, or else its text,
+/// to count.
+type Looked<'t> = Result<Packed, Vec<Cow<'t, str>>>;
 
 /// Counts every document, taking from `stored` those whose text it holds.
 /// Gives the counts, and what to store for the next build.
 pub(super) fn count_all<D: Countable>(
     documents: &[D],
-    stored: &Stored,
+    mut stored: Stored,
 ) -> Result<(Counts, ToStore), Diagnostic> {
     let hashes: Vec<Hash> = documents.par_iter().map(D::hash).collect();
-    // Each name of a stored table is numbered once here, a fresh
-    // document's one by one, in the order of the documents.
-    let (mut stems, mut words) = (Lexicon::default(), Lexicon::default());
-    let renumber = |tables: &[Vec<String>], lexicon: &mut Lexicon| -> Vec<Vec<u32>> {
-        tables
-            .iter()
-            .map(|table| table.iter().map(|name| lexicon.number(name)).collect())
-            .collect()
-    };
-    let (stem_tables, word_tables) = (
-        renumber(&stored.stems, &mut stems),
-        renumber(&stored.words, &mut words),
+    // The stored names keep their numbers; a fresh document's are
+    // numbered after them, one by one, in the order of the documents.
+    let names = (stored.stems.len(), stored.words.len());
+    let (mut stems, mut words) = (
+        std::mem::take(&mut stored.stems),
+        std::mem::take(&mut stored.words),
     );
+    // Stored counts are moved out of storage, not copied: at 100,000
+    // incidents, copying held 230 MB twice. A text two documents share is
+    // copied for all but the last.
+    let mut uses: FxHashMap<&Hash, usize> = FxHashMap::default();
+    for hash in &hashes {
+        *uses.entry(hash).or_default() += 1;
+    }
+    let mut taken: Vec<Option<Packed>> = hashes
+        .iter()
+        .map(|hash| {
+            let left = uses.get_mut(hash).map_or(0, |left| {
+                *left -= 1;
+                *left
+            });
+            stored.take(hash, left > 0)
+        })
+        .collect();
     let mut docs = Vec::with_capacity(documents.len());
-    let mut totals = Totals::default();
-    for (documents, hashes) in documents.chunks(CHUNK).zip(hashes.chunks(CHUNK)) {
-        // Stored documents come numbered by their shard's tables; the
-        // others are read.
+    for (documents, taken) in documents.chunks(CHUNK).zip(taken.chunks_mut(CHUNK)) {
         let found: Vec<Looked> = documents
             .par_iter()
-            .zip(hashes)
-            .map(|(doc, hash)| match stored.get(hash) {
-                Some(found) => Ok(Ok(found)),
+            .zip(taken)
+            .map(|(doc, taken)| match taken.take() {
+                Some(packed) => Ok(Ok(packed)),
                 None => doc.texts().map(Err),
             })
             .collect::<Result<_, _>>()?;
-        let fresh: Vec<Option<Fresh>> = found
-            .par_iter()
-            .map(|found| found.as_ref().err().map(|texts| count(texts)))
-            .collect();
-        let fresh: Vec<Option<Counted>> = fresh
-            .into_iter()
-            .map(|fresh| fresh.map(|f| f.renamed(|s| stems.number(s), |w| words.number(w))))
-            .collect();
+        let fresh = count_fresh(&found, &mut stems, &mut words);
         // `fresh` holds a count exactly where `found` holds texts.
-        let counted: Vec<Counted> = found
-            .into_par_iter()
-            .zip(fresh)
-            .map(|found| match found {
-                (Ok((shard, mut counted)), _) => {
-                    let (stems, words) = (&stem_tables[shard], &word_tables[shard]);
-                    for (pairs, _) in &mut counted.fields {
-                        for (stem, _) in pairs {
-                            *stem = stems[*stem as usize];
-                        }
-                    }
-                    for word in &mut counted.words {
-                        *word = words[*word as usize];
-                    }
-                    counted
-                }
-                (Err(_), fresh) => fresh.unwrap_or_default(),
-            })
-            .collect();
-        // Adding up is sequential: it runs while the other threads pack.
-        let (_, packed) = rayon::join(
-            || {
-                for doc in &counted {
-                    totals.add(doc, stems.len(), words.len());
-                }
-            },
-            || counted.par_iter().map(Packed::of).collect::<Vec<_>>(),
-        );
-        docs.extend(packed);
+        docs.par_extend(found.into_par_iter().zip(fresh).map(|found| match found {
+            (Ok(packed), _) => packed,
+            (Err(_), fresh) => Packed::of(&fresh.unwrap_or_default()),
+        }));
     }
-    let dirty = dirty_shards(&hashes, stored);
+    let (totals, damaged) = match Totals::of(&docs, stems.len(), words.len()) {
+        Ok(totals) => (totals, Vec::new()),
+        // Stored counts that read but do not hold together: counted again.
+        Err(damaged) => {
+            let texts: Vec<Looked> = damaged
+                .iter()
+                .map(|&d| documents[d].texts().map(Err))
+                .collect::<Result<_, _>>()?;
+            let fresh = count_fresh(&texts, &mut stems, &mut words);
+            for (&d, fresh) in damaged.iter().zip(fresh) {
+                docs[d] = Packed::of(&fresh.unwrap_or_default());
+            }
+            let totals = Totals::of(&docs, stems.len(), words.len())
+                .expect("counted in this build, numbered in its lexicons");
+            (totals, damaged)
+        }
+    };
+    let mut dirty = dirty_shards(&hashes, &stored);
+    // Their shards are written again, with the counts made now.
+    for d in damaged {
+        dirty[shard_of(&hashes[d])] = true;
+    }
     let counts = Counts {
         stems,
         words,
         docs,
         totals,
     };
-    Ok((counts, ToStore { hashes, dirty }))
+    let to_store = ToStore {
+        hashes,
+        dirty,
+        generation: stored.generation,
+        names,
+    };
+    Ok((counts, to_store))
+}
+
+/// Counts the documents of `found` that are texts, numbering their new
+/// stems and words: `None` for the others.
+fn count_fresh(found: &[Looked], stems: &mut Lexicon, words: &mut Lexicon) -> Vec<Option<Counted>> {
+    let fresh: Vec<Option<Fresh>> = found
+        .par_iter()
+        .map(|found| found.as_ref().err().map(|texts| count(texts)))
+        .collect();
+    fresh
+        .into_iter()
+        .map(|fresh| fresh.map(|f| f.renamed(|s| stems.number(s), |w| words.number(w))))
+        .collect()
 }
 
 /// The shards to write again: those that lack one of the documents, or
@@ -329,30 +427,49 @@ fn shard_of(hash: &Hash) -> usize {
 /// The counts an earlier build kept.
 #[derive(Default)]
 pub struct Stored {
-    /// By shard: its table of stems, its table of words, and its
-    /// documents' encoded counts (`None` where it could not be read).
-    stems: Vec<Vec<String>>,
-    words: Vec<Vec<String>>,
-    docs: Vec<Option<Vec<(Hash, ByteBuf)>>>,
+    /// Which table of names the documents are numbered in: 0 for none.
+    generation: u64,
+    /// The names, numbered in order.
+    stems: Lexicon,
+    words: Lexicon,
+    /// By shard, its documents' counts (`None` where it could not be
+    /// read).
+    docs: Vec<Option<Vec<StoredDoc>>>,
     /// Where each document is: its shard, and its place there.
     index: FxHashMap<Hash, (usize, usize)>,
 }
 
-/// One file of counts: tables of stems and words, and each document's
-/// counts as numbers in them, [`encode`]d.
+/// A document's counts as a shard keeps them: its fields
+/// ([`encode_fields`]) and its words ([`encode_words`]).
+type StoredDoc = (Hash, ByteBuf, ByteBuf);
+
+/// The table of names every shard is numbered in.
 #[derive(Serialize, Deserialize, Default)]
-struct Shard {
+struct Names {
     /// castor's binary: another one may count otherwise.
     key: String,
+    /// Changes when the names are numbered anew, not when names are added.
+    generation: u64,
     stems: Vec<String>,
     words: Vec<String>,
-    docs: Vec<(Hash, ByteBuf)>,
 }
 
-/// Which documents a build counted, and which shards it must write.
+/// One file of counts, numbered in the table of `generation`.
+#[derive(Serialize, Deserialize, Default)]
+struct Shard {
+    key: String,
+    generation: u64,
+    docs: Vec<StoredDoc>,
+}
+
+/// Which documents a build counted, which shards it must write, and the
+/// table of names its counts started from.
 pub(super) struct ToStore {
     hashes: Vec<Hash>,
     dirty: [bool; SHARDS],
+    generation: u64,
+    /// How many stems and words the table held.
+    names: (usize, usize),
 }
 
 impl Stored {
@@ -360,123 +477,188 @@ impl Stored {
     /// kept by another castor binary.
     pub fn read(dir: &Path) -> Stored {
         let key = crate::content::binary_fingerprint();
-        let shards: Vec<Option<Shard>> = (0..SHARDS)
-            .into_par_iter()
-            .map(|n| {
-                let file = std::fs::File::open(shard_path(dir, n)).ok()?;
-                let shard: Shard = rmp_serde::from_read(BufReader::new(file)).ok()?;
-                (shard.key == key).then_some(shard)
-            })
-            .collect();
-        let mut stored = Stored::default();
+        let read = |path: PathBuf| -> Option<(Names, Lexicon, Lexicon)> {
+            let file = std::fs::File::open(path).ok()?;
+            let names: Names = rmp_serde::from_read(BufReader::new(file)).ok()?;
+            let (stems, words) = (Lexicon::of(&names.stems)?, Lexicon::of(&names.words)?);
+            (names.key == key && names.generation != 0).then_some((names, stems, words))
+        };
+        let (names, shards) = rayon::join(
+            || read(dir.join(NAMES)),
+            || {
+                (0..SHARDS)
+                    .into_par_iter()
+                    .map(|n| {
+                        let file = std::fs::File::open(shard_path(dir, n)).ok()?;
+                        let shard: Shard = rmp_serde::from_read(BufReader::new(file)).ok()?;
+                        (shard.key == key).then_some(shard)
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        let Some((names, stems, words)) = names else {
+            return Stored::default();
+        };
+        let mut stored = Stored {
+            generation: names.generation,
+            stems,
+            words,
+            ..Stored::default()
+        };
         for (n, shard) in shards.into_iter().enumerate() {
-            let read = shard.is_some();
-            let shard = shard.unwrap_or_default();
-            let at = shard.docs.iter().enumerate();
-            stored
-                .index
-                .extend(at.map(|(at, (hash, _))| (*hash, (n, at))));
-            stored.stems.push(shard.stems);
-            stored.words.push(shard.words);
-            stored.docs.push(read.then_some(shard.docs));
+            // Numbered in another table: its numbers mean nothing here.
+            let shard = shard.filter(|shard| shard.generation == names.generation);
+            if let Some(shard) = &shard {
+                let at = shard.docs.iter().enumerate();
+                stored
+                    .index
+                    .extend(at.map(|(at, (hash, ..))| (*hash, (n, at))));
+            }
+            stored.docs.push(shard.map(|shard| shard.docs));
         }
         stored
     }
 
-    /// The counts of the document whose text has `hash`, numbered by its
-    /// shard's tables, with the shard.
-    fn get(&self, hash: &Hash) -> Option<(usize, Counted)> {
+    /// The counts of the document whose text has `hash`, numbered as the
+    /// build numbers them: moved out of storage, or copied when `copy`.
+    fn take(&mut self, hash: &Hash, copy: bool) -> Option<Packed> {
         let &(n, at) = self.index.get(hash)?;
-        let bytes = &self.docs[n].as_ref()?[at].1;
-        let counted = decode(bytes, self.stems[n].len(), self.words[n].len())?;
-        Some((n, counted))
+        let (_, fields, words) = &mut self.docs[n].as_mut()?[at];
+        let (fields, words) = match copy {
+            true => (fields.clone(), words.clone()),
+            false => (std::mem::take(fields), std::mem::take(words)),
+        };
+        Some(Packed {
+            fields: fields.into_vec().into(),
+            words: words.into_vec().into(),
+        })
     }
 }
 
+/// The file of the table of names.
+const NAMES: &str = "counts-names.msgpack";
+
 impl ToStore {
-    /// Writes the shards whose documents changed to `dir`, each whole or
-    /// not at all.
+    /// Writes the table of names, when it grew or is numbered anew, and
+    /// the shards whose documents changed to `dir`, each file whole or not
+    /// at all. The table goes first: grown, it still numbers the shards
+    /// written before it; numbered anew, it leaves them unread until they
+    /// are written too.
     pub(super) fn write(&self, counts: &Counts, dir: &Path) -> anyhow::Result<()> {
-        if !self.dirty.contains(&true) {
+        let held = |docs: &[u32]| docs.iter().filter(|&&n| n > 0).count();
+        let (stems, words) = (counts.stems.len(), counts.words.len());
+        // Names no document holds any longer are half the table or more.
+        let anew = self.generation == 0
+            || stems >= 2 * held(&counts.totals.postings).max(1)
+            || words >= 2 * held(&counts.totals.word_docs).max(1);
+        let added = (stems, words) != self.names;
+        if !anew && !added && !self.dirty.contains(&true) {
             return Ok(());
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let key = crate::content::binary_fingerprint();
+        let (generation, renumber) = if anew {
+            let renumber = Renumber {
+                stems: kept(&counts.stems, &counts.totals.postings),
+                words: kept(&counts.words, &counts.totals.word_docs),
+            };
+            (new_generation(self.generation), Some(renumber))
+        } else {
+            (self.generation, None)
+        };
+        if anew || added {
+            let (stems, words) = match &renumber {
+                Some(Renumber { stems, words }) => (stems.1.clone(), words.1.clone()),
+                None => (counts.stems.names(), counts.words.names()),
+            };
+            let names = Names {
+                key: key.clone(),
+                generation,
+                stems,
+                words,
+            };
+            crate::guard::write_msgpack_atomically(&dir.join(NAMES), &names)?;
+        }
         (0..SHARDS)
             .into_par_iter()
-            .filter(|&n| self.dirty[n])
+            .filter(|&n| anew || self.dirty[n])
             .try_for_each(|n| {
                 let mut seen = FxHashSet::default();
                 let docs = self
                     .hashes
                     .iter()
                     .zip(&counts.docs)
-                    .filter(|(hash, _)| shard_of(hash) == n && seen.insert(*hash));
-                let shard = Shard::of(key.clone(), counts, docs);
+                    .filter(|(hash, _)| shard_of(hash) == n && seen.insert(*hash))
+                    .map(|(hash, packed)| match &renumber {
+                        Some(renumber) => renumber.doc(*hash, packed),
+                        None => (
+                            *hash,
+                            packed.fields.to_vec().into(),
+                            packed.words.to_vec().into(),
+                        ),
+                    })
+                    .collect();
+                let shard = Shard {
+                    key: key.clone(),
+                    generation,
+                    docs,
+                };
                 crate::guard::write_msgpack_atomically(&shard_path(dir, n), &shard)
             })
     }
 }
 
-impl Shard {
-    fn of<'a>(
-        key: String,
-        counts: &Counts,
-        docs: impl Iterator<Item = (&'a Hash, &'a Packed)>,
-    ) -> Shard {
-        let mut stems = Table::new(&counts.stems);
-        let mut words = Table::new(&counts.words);
-        let docs = docs
-            .map(|(hash, packed)| {
-                let renumbered = packed
-                    .unpack()
-                    .renamed(|&s| stems.number(s), |&w| words.number(w));
-                (*hash, ByteBuf::from(encode(&renumbered)))
-            })
-            .collect();
-        Shard {
-            key,
-            stems: stems.names,
-            words: words.names,
-            docs,
-        }
+/// A generation other than `old` and 0: a new table must not number
+/// shards written for an old one, which a crash may have left.
+fn new_generation(old: u64) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut h = Xxh3::new();
+    h.update(&now.to_le_bytes());
+    h.update(&old.to_le_bytes());
+    h.update(&std::process::id().to_le_bytes());
+    match h.digest() {
+        n if n == old || n == 0 => old.wrapping_add(1).max(1),
+        n => n,
     }
 }
 
-/// A shard's table of names: the lexicon's numbers it holds, renumbered
-/// in the order they come.
-struct Table<'a> {
-    lexicon: &'a Lexicon,
-    numbers: Vec<u32>,
-    names: Vec<String>,
+/// A lexicon's names held by some document (`held` above 0), in their
+/// order: each number's new number (`u32::MAX` for a name dropped), and
+/// the names kept.
+fn kept(lexicon: &Lexicon, held: &[u32]) -> (Vec<u32>, Vec<String>) {
+    let mut names = Vec::new();
+    let numbers = (0..lexicon.len() as u32)
+        .map(|n| {
+            if held.get(n as usize).is_some_and(|&h| h > 0) {
+                names.push(lexicon.name(n).to_string());
+                names.len() as u32 - 1
+            } else {
+                u32::MAX
+            }
+        })
+        .collect();
+    (numbers, names)
 }
 
-impl Table<'_> {
-    fn new(lexicon: &Lexicon) -> Table<'_> {
-        Table {
-            lexicon,
-            numbers: vec![u32::MAX; lexicon.len()],
-            names: Vec::new(),
-        }
-    }
-
-    fn number(&mut self, n: u32) -> u32 {
-        let number = &mut self.numbers[n as usize];
-        if *number == u32::MAX {
-            *number = self.names.len() as u32;
-            self.names.push(self.lexicon.name(n).to_string());
-        }
-        *number
-    }
+/// The table of names numbered anew, for stems and for words: see [`kept`].
+struct Renumber {
+    stems: (Vec<u32>, Vec<String>),
+    words: (Vec<u32>, Vec<String>),
 }
 
-/// A document's counts as varints (7 bits a byte, low first): its fields
-/// ([`encode_fields`]), then its words ([`encode_words`]).
-fn encode(counted: &Counted) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    encode_fields(&counted.fields, &mut bytes);
-    encode_words(&counted.words, &mut bytes);
-    bytes
+impl Renumber {
+    /// A document's counts as a shard keeps them, numbered anew.
+    fn doc(&self, hash: Hash, packed: &Packed) -> StoredDoc {
+        let counted = packed
+            .unpack()
+            .renamed(|&s| self.stems.0[s as usize], |&w| self.words.0[w as usize]);
+        let (mut fields, mut words) = (Vec::new(), Vec::new());
+        encode_fields(&counted.fields, &mut fields);
+        encode_words(&counted.words, &mut words);
+        (hash, fields.into(), words.into())
+    }
 }
 
 /// The number of fields; for each, its length, its number of stems and
@@ -512,15 +694,6 @@ fn put(bytes: &mut Vec<u8>, mut n: u32) {
         n >>= 7;
     }
     bytes.push(n as u8);
-}
-
-/// [`encode`]'s counts, if `bytes` hold them whole with every stem and
-/// word in its table: anything else is a damaged file, to count again.
-fn decode(bytes: &[u8], stems: usize, words: usize) -> Option<Counted> {
-    let mut reader = Reader { bytes, at: 0 };
-    let fields = reader.fields(stems)?;
-    let words = reader.words(words)?;
-    reader.done().then_some(Counted { fields, words })
 }
 
 /// Reads varints from `bytes`, each checked to be whole and to fit.
@@ -574,7 +747,7 @@ impl Reader<'_> {
 }
 
 /// A document's counts as the build holds them between its passes:
-/// encoded as the cache keeps them, but numbered by the build's lexicons.
+/// encoded as the cache keeps them.
 /// Every document's counts were the largest table of a rebuild, 75 MB of
 /// heap at 10,000 incidents as [`Counted`]s, 17 MB packed with the chunk
 /// being counted; each pass decodes one chunk at a time. The words apart,
@@ -602,6 +775,25 @@ impl Packed {
             fields: self.fields(),
             words: self.words(),
         }
+    }
+
+    /// Its counts, if its bytes hold them whole with every stem below
+    /// `stems` and every word below `words`: a stored document's may not,
+    /// in a damaged file.
+    fn checked(&self, stems: usize, words: usize) -> Option<Counted> {
+        let mut fields = Reader {
+            bytes: &self.fields,
+            at: 0,
+        };
+        let mut held = Reader {
+            bytes: &self.words,
+            at: 0,
+        };
+        let counted = Counted {
+            fields: fields.fields(stems)?,
+            words: held.words(words)?,
+        };
+        (fields.done() && held.done()).then_some(counted)
     }
 
     pub fn fields(&self) -> Vec<Field> {
@@ -650,15 +842,13 @@ mod tests {
     fn stored(hashes: &[Hash]) -> Stored {
         let mut stored = Stored::default();
         for n in 0..SHARDS {
-            let docs: Vec<(Hash, ByteBuf)> = hashes
+            let docs: Vec<StoredDoc> = hashes
                 .iter()
                 .filter(|h| shard_of(h) == n)
-                .map(|h| (*h, ByteBuf::new()))
+                .map(|h| (*h, ByteBuf::new(), ByteBuf::new()))
                 .collect();
             let at = docs.iter().enumerate();
-            stored.index.extend(at.map(|(at, (h, _))| (*h, (n, at))));
-            stored.stems.push(Vec::new());
-            stored.words.push(Vec::new());
+            stored.index.extend(at.map(|(at, (h, ..))| (*h, (n, at))));
             stored.docs.push(Some(docs));
         }
         stored
@@ -709,16 +899,23 @@ mod tests {
                 format!("Replicas word{n} failing {} times, database down", n % 7).into(),
             ]
         };
-        let before: Vec<_> = (0..2 * CHUNK + 3).map(|n| text(n, "primary")).collect();
-        let (counts, to_store) = count_all(&before, &Stored::default()).unwrap();
+        let mut before: Vec<_> = (0..2 * CHUNK + 3).map(|n| text(n, "primary")).collect();
+        // The same text twice: one stored document, taken by both.
+        before.push(before[1].clone());
+        let (counts, to_store) = count_all(&before, Stored::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         to_store.write(&counts, dir.path()).unwrap();
+        // Nothing edited: every document is taken as stored.
+        let (same, to_store) = count_all(&before, Stored::read(dir.path())).unwrap();
+        assert_eq!(by_name(&same), by_name(&counts));
+        assert_eq!(to_store.dirty, [false; SHARDS], "none is counted again");
         // Every third document edited, the others taken from storage.
-        let after: Vec<_> = (0..2 * CHUNK + 3)
+        let mut after: Vec<_> = (0..2 * CHUNK + 3)
             .map(|n| text(n, if n % 3 == 0 { "edited" } else { "primary" }))
             .collect();
-        let (mixed, _) = count_all(&after, &Stored::read(dir.path())).unwrap();
-        let (anew, _) = count_all(&after, &Stored::default()).unwrap();
+        after.push(after[1].clone());
+        let (mixed, _) = count_all(&after, Stored::read(dir.path())).unwrap();
+        let (anew, _) = count_all(&after, Stored::default()).unwrap();
         assert_eq!(by_name(&mixed), by_name(&anew));
         let first = &by_name(&anew)[2 * CHUNK];
         assert!(first.1.contains(&format!("word{}", 2 * CHUNK)), "{first:?}");
@@ -816,18 +1013,103 @@ mod tests {
     }
 
     #[test]
-    fn counts_decode_as_encoded_and_damage_is_refused() {
+    fn packed_counts_are_checked_against_the_lexicons_and_damage_is_refused() {
         let counted = Counted {
             fields: vec![(vec![(0, 1), (300, 70_000)], 70_001), (vec![], 0)],
             words: vec![2, 1, 0],
         };
-        let bytes = encode(&counted);
-        assert_eq!(decode(&bytes, 301, 3), Some(counted));
-        // A stem or word out of its table, a cut, a byte too many.
-        assert_eq!(decode(&bytes, 300, 3), None);
-        assert_eq!(decode(&bytes, 301, 2), None);
-        assert_eq!(decode(&bytes[..bytes.len() - 1], 301, 3), None);
-        assert_eq!(decode(&[bytes.as_slice(), &[0]].concat(), 301, 3), None);
-        assert_eq!(decode(&[0xff; 8], 301, 3), None);
+        let packed = Packed::of(&counted);
+        assert_eq!(packed.checked(301, 3), Some(counted));
+        // A stem or word out of its table, a cut, a byte too many, none.
+        assert_eq!(packed.checked(300, 3), None);
+        assert_eq!(packed.checked(301, 2), None);
+        let with = |fields: &[u8], words: &[u8]| Packed {
+            fields: fields.into(),
+            words: words.into(),
+        };
+        let (fields, words) = (&packed.fields[..], &packed.words[..]);
+        assert_eq!(
+            with(&fields[..fields.len() - 1], words).checked(301, 3),
+            None
+        );
+        assert_eq!(with(fields, &[words, &[0]].concat()).checked(301, 3), None);
+        assert_eq!(with(&[0xff; 8], words).checked(301, 3), None);
+        assert_eq!(with(&[], words).checked(301, 3), None);
+    }
+
+    /// Two documents, the first counted from `first`, each field a text.
+    fn docs(first: [&'static str; 2]) -> Vec<[Cow<'static, str>; 2]> {
+        vec![
+            first.map(Cow::Borrowed),
+            ["Replicas failing".into(), "database down again".into()],
+        ]
+    }
+
+    #[test]
+    fn a_damaged_stored_document_is_counted_again() {
+        let before = docs(["Outage of the primary", "database down"]);
+        let (counts, to_store) = count_all(&before, Stored::default()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        to_store.write(&counts, dir.path()).unwrap();
+        let mut stored = Stored::read(dir.path());
+        let (n, at) = stored.index[&before[0].hash()];
+        // A stem past the table: the file reads, its numbers do not.
+        stored.docs[n].as_mut().unwrap()[at].1 = ByteBuf::from(vec![1, 1, 1, 200, 200, 3, 1]);
+        let (again, to_store) = count_all(&before, stored).unwrap();
+        assert_eq!(by_name(&again), by_name(&counts));
+        assert_eq!(totals_by_name(&again), totals_by_name(&counts));
+        assert!(to_store.dirty[n], "its shard is written again");
+    }
+
+    #[test]
+    fn stored_counts_keep_their_numbers_and_the_table_drops_names_gone_from_half_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = |texts: &[[Cow<'static, str>; 2]]| {
+            let (counts, to_store) = count_all(texts, Stored::read(dir.path())).unwrap();
+            to_store.write(&counts, dir.path()).unwrap();
+            counts
+        };
+        let names = || -> Names {
+            let file = std::fs::File::open(dir.path().join(NAMES)).unwrap();
+            rmp_serde::from_read(BufReader::new(file)).unwrap()
+        };
+        let first = docs([
+            "Outage of the primary region",
+            "certificate expired in rotation",
+        ]);
+        store(&first);
+        let table = names();
+        // A new word is added to the table: stored numbers stay.
+        let edited = docs([
+            "Outage of the primary region",
+            "certificate expired in rotation, quorum lost",
+        ]);
+        let counts = store(&edited);
+        let added = names();
+        assert_eq!(added.generation, table.generation);
+        assert_eq!(&added.stems[..table.stems.len()], table.stems.as_slice());
+        assert!(
+            added.stems.iter().any(|s| s == "quorum"),
+            "{:?}",
+            added.stems
+        );
+        assert_eq!(
+            by_name(&count_all(&edited, Stored::read(dir.path())).unwrap().0),
+            by_name(&counts)
+        );
+        // Most words gone: the table is numbered anew, without them.
+        let other = vec![["Replicas failing".into(), "database down again".into()]];
+        let counts = store(&other);
+        let anew = names();
+        assert_ne!(anew.generation, table.generation);
+        assert!(
+            !anew.stems.iter().any(|s| s == "quorum"),
+            "{:?}",
+            anew.stems
+        );
+        let (read, _) = count_all(&other, Stored::read(dir.path())).unwrap();
+        assert_eq!(by_name(&read), by_name(&counts));
+        let (fresh, _) = count_all(&other, Stored::default()).unwrap();
+        assert_eq!(by_name(&read), by_name(&fresh));
     }
 }
