@@ -106,9 +106,8 @@ impl Totals {
                 let mut totals = Totals::default();
                 let mut damaged = Vec::new();
                 for (d, doc) in (p * part..).zip(docs) {
-                    match doc.checked(stems, words) {
-                        Some(doc) => totals.add(&doc, stems, words),
-                        None => damaged.push(d),
+                    if totals.add(doc, stems, words).is_none() {
+                        damaged.push(d);
                     }
                 }
                 if damaged.is_empty() {
@@ -152,19 +151,30 @@ impl Totals {
         self
     }
 
-    /// Adds `doc`, whose stems and words are numbered below `stems` and
-    /// `words`.
-    fn add(&mut self, doc: &Counted, stems: usize, words: usize) {
+    /// Adds `doc`, read in place: nothing is allocated per document, and
+    /// every stored document passes here once. `None` unless its bytes
+    /// hold its counts whole with every stem below `stems` and every word
+    /// below `words` (a stored document's may not, in a damaged file);
+    /// the totals are then partly added, and of no use.
+    fn add(&mut self, doc: &Packed, stems: usize, words: usize) -> Option<()> {
+        let mut held = Reader::of(&doc.words);
         self.word_docs.resize(words, 0);
-        for &word in &doc.words {
-            self.word_docs[word as usize] += 1;
+        for _ in 0..held.next()? {
+            self.word_docs[held.below(words)? as usize] += 1;
         }
-        self.grow(doc.fields.len(), stems);
+        let mut fields = Reader::of(&doc.fields);
+        let count = fields.next()? as usize;
+        // A field takes two bytes at least: a damaged count must not size
+        // the tables.
+        (count <= doc.fields.len() / 2).then_some(())?;
+        self.grow(count, stems);
         self.added += 1;
-        for (f, (pairs, len)) in doc.fields.iter().enumerate() {
-            self.lengths[f] += u64::from(*len);
-            for &(stem, _) in pairs {
-                let stem = stem as usize;
+        for f in 0..count {
+            self.lengths[f] += u64::from(fields.next()?);
+            for _ in 0..fields.next()? {
+                let stem = fields.below(stems)? as usize;
+                // Its count in the field, which no total takes.
+                fields.next()?;
                 self.stem_docs[f][stem] += 1;
                 if self.last[stem] != self.added {
                     self.last[stem] = self.added;
@@ -172,6 +182,7 @@ impl Totals {
                 }
             }
         }
+        (held.done() && fields.done()).then_some(())
     }
 
     /// Makes room for at least `fields` fields and `stems` stems.
@@ -703,6 +714,10 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    fn of(bytes: &[u8]) -> Reader<'_> {
+        Reader { bytes, at: 0 }
+    }
+
     fn next(&mut self) -> Option<u32> {
         let mut n = 0u32;
         for shift in (0..35).step_by(7) {
@@ -719,22 +734,22 @@ impl Reader<'_> {
         None
     }
 
-    /// [`encode_fields`]'s fields, each stem below `stems`.
-    fn fields(&mut self, stems: usize) -> Option<Vec<Field>> {
+    /// [`encode_fields`]'s fields.
+    fn fields(&mut self) -> Option<Vec<Field>> {
         (0..self.next()?)
             .map(|_| {
                 let len = self.next()?;
                 let pairs = (0..self.next()?)
-                    .map(|_| Some((self.below(stems)?, self.next()?)))
+                    .map(|_| Some((self.next()?, self.next()?)))
                     .collect::<Option<_>>()?;
                 Some((pairs, len))
             })
             .collect()
     }
 
-    /// [`encode_words`]'s words, each below `words`.
-    fn words(&mut self, words: usize) -> Option<Vec<u32>> {
-        (0..self.next()?).map(|_| self.below(words)).collect()
+    /// [`encode_words`]'s words.
+    fn words(&mut self) -> Option<Vec<u32>> {
+        (0..self.next()?).map(|_| self.next()).collect()
     }
 
     fn below(&mut self, limit: usize) -> Option<u32> {
@@ -777,32 +792,13 @@ impl Packed {
         }
     }
 
-    /// Its counts, if its bytes hold them whole with every stem below
-    /// `stems` and every word below `words`: a stored document's may not,
-    /// in a damaged file.
-    fn checked(&self, stems: usize, words: usize) -> Option<Counted> {
-        let mut fields = Reader {
-            bytes: &self.fields,
-            at: 0,
-        };
-        let mut held = Reader {
-            bytes: &self.words,
-            at: 0,
-        };
-        let counted = Counted {
-            fields: fields.fields(stems)?,
-            words: held.words(words)?,
-        };
-        (fields.done() && held.done()).then_some(counted)
-    }
-
     pub fn fields(&self) -> Vec<Field> {
-        Self::read(&self.fields, |r| r.fields(usize::MAX))
+        Self::read(&self.fields, |r| r.fields())
     }
 
     /// Its words; none once [`Packed::drop_words`] is called.
     pub fn words(&self) -> Vec<u32> {
-        Self::read(&self.words, |r| r.words(usize::MAX))
+        Self::read(&self.words, |r| r.words())
     }
 
     pub fn set_fields(&mut self, fields: &[Field]) {
@@ -821,7 +817,7 @@ impl Packed {
         if bytes.is_empty() {
             return T::default();
         }
-        let mut reader = Reader { bytes, at: 0 };
+        let mut reader = Reader::of(bytes);
         read(&mut reader)
             .filter(|_| reader.done())
             .expect("packed by Packed::of in this build")
@@ -1013,28 +1009,29 @@ mod tests {
     }
 
     #[test]
-    fn packed_counts_are_checked_against_the_lexicons_and_damage_is_refused() {
+    fn totals_refuse_counts_damaged_or_past_the_lexicons() {
         let counted = Counted {
             fields: vec![(vec![(0, 1), (300, 70_000)], 70_001), (vec![], 0)],
             words: vec![2, 1, 0],
         };
         let packed = Packed::of(&counted);
-        assert_eq!(packed.checked(301, 3), Some(counted));
-        // A stem or word out of its table, a cut, a byte too many, none.
-        assert_eq!(packed.checked(300, 3), None);
-        assert_eq!(packed.checked(301, 2), None);
+        let adds =
+            |packed: &Packed, stems, words| Totals::default().add(packed, stems, words).is_some();
+        assert!(adds(&packed, 301, 3));
+        // A stem or word out of its table, a cut, a byte too many, none, a
+        // count of fields past the bytes.
+        assert!(!adds(&packed, 300, 3));
+        assert!(!adds(&packed, 301, 2));
         let with = |fields: &[u8], words: &[u8]| Packed {
             fields: fields.into(),
             words: words.into(),
         };
         let (fields, words) = (&packed.fields[..], &packed.words[..]);
-        assert_eq!(
-            with(&fields[..fields.len() - 1], words).checked(301, 3),
-            None
-        );
-        assert_eq!(with(fields, &[words, &[0]].concat()).checked(301, 3), None);
-        assert_eq!(with(&[0xff; 8], words).checked(301, 3), None);
-        assert_eq!(with(&[], words).checked(301, 3), None);
+        assert!(!adds(&with(&fields[..fields.len() - 1], words), 301, 3));
+        assert!(!adds(&with(fields, &[words, &[0]].concat()), 301, 3));
+        assert!(!adds(&with(&[0xff; 8], words), 301, 3));
+        assert!(!adds(&with(&[], words), 301, 3));
+        assert!(!adds(&with(&[0xff, 0xff, 0x03], words), 301, 3));
     }
 
     /// Two documents, the first counted from `first`, each field a text.
