@@ -318,7 +318,7 @@ impl Postings {
         self.docs.len()
     }
 
-    fn pairs(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+    fn pairs(&self) -> impl Iterator<Item = (u32, u8)> + Clone + '_ {
         self.docs.iter().copied().zip(self.scores.iter().copied())
     }
 }
@@ -704,7 +704,7 @@ impl ShardOf<'_> {
             w: self.words.iter().copied().collect(),
         };
         for (stem, docs) in &self.stems {
-            let tiers = tiers(&docs.pairs().collect::<Vec<_>>());
+            let tiers = tiers(docs.pairs());
             shard.s.insert(stem, encode(&tiers[0]));
             if tiers.len() > 1 {
                 let mut bounds = Vec::new();
@@ -737,13 +737,13 @@ fn tier_count(docs: usize) -> usize {
 /// A stem's postings in tiers: the best [`FIRST_TIER`] documents, then
 /// the next best by [`TIER_DOCS`]; each tier in document order, as
 /// [`encode`] wants them. Ties in score go to the lower number.
-fn tiers(docs: &[(u32, u8)]) -> Vec<Vec<(u32, u8)>> {
+fn tiers(docs: impl Iterator<Item = (u32, u8)> + Clone) -> Vec<Vec<(u32, u8)>> {
     // Best first: the higher score, then the lower number.
     let rank = |a: &(u32, u8), b: &(u32, u8)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
     // The worst document of each tier but the last, found without
     // sorting: a common stem is in most documents.
     let mut bounds = Vec::new();
-    let mut order = docs.to_vec();
+    let mut order: Vec<(u32, u8)> = docs.clone().collect();
     let (mut start, mut size) = (0, FIRST_TIER);
     while start + size < order.len() {
         let (_, worst, _) = order[start..].select_nth_unstable_by(size - 1, rank);
@@ -754,8 +754,8 @@ fn tiers(docs: &[(u32, u8)]) -> Vec<Vec<(u32, u8)>> {
     // `docs` is in document order, and so is each tier taken from it.
     let mut tiers = vec![Vec::new(); bounds.len() + 1];
     for doc in docs {
-        let tier = bounds.partition_point(|bound| rank(bound, doc).is_lt());
-        tiers[tier].push(*doc);
+        let tier = bounds.partition_point(|bound| rank(bound, &doc).is_lt());
+        tiers[tier].push(doc);
     }
     tiers
 }
@@ -959,7 +959,7 @@ mod tests {
         let docs: Vec<(u32, u8)> = (0..FIRST_TIER as u32 + TIER_DOCS as u32 + 1)
             .map(|d| (d, (d % 200) as u8 + 1))
             .collect();
-        let tiers = tiers(&docs);
+        let tiers = tiers(docs.iter().copied());
         assert_eq!(
             tiers.iter().map(Vec::len).collect::<Vec<_>>(),
             [FIRST_TIER, TIER_DOCS, 1]
@@ -990,9 +990,9 @@ mod tests {
                 tier
             })
             .collect();
-        assert_eq!(tiers(&docs), sorted);
+        assert_eq!(tiers(docs.iter().copied()), sorted);
         assert_eq!(
-            tiers(&docs[..FIRST_TIER]),
+            tiers(docs[..FIRST_TIER].iter().copied()),
             vec![docs[..FIRST_TIER].to_vec()]
         );
     }
@@ -1006,7 +1006,7 @@ mod tests {
             let docs: Vec<(u32, u8)> = (0..len as u32).map(|d| (d, 1)).collect();
             assert_eq!(
                 tier_count(len),
-                tiers(&docs).len().max(1),
+                tiers(docs.iter().copied()).len().max(1),
                 "{len} documents"
             );
         }

@@ -455,7 +455,7 @@ pub struct Stored {
 type StoredDoc = (Hash, ByteBuf, ByteBuf);
 
 /// The table of names every shard is numbered in.
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize)]
 struct Names {
     /// castor's binary: another one may count otherwise.
     key: String,
@@ -466,7 +466,7 @@ struct Names {
 }
 
 /// One file of counts, numbered in the table of `generation`.
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize)]
 struct Shard {
     key: String,
     generation: u64,
