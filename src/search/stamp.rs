@@ -93,11 +93,17 @@ impl Stamp {
     fn knowing(root: &Path, config: &Config, known: &Known) -> Stamp {
         let files = Files::new(root, listing(root, config));
         let content = content_hash(root, known);
+        // Both in one pass: each file stated once.
+        let [quick, content] = on_every_core(|next| {
+            files.sum(next, |dir, name, file| {
+                [quick_hash(dir, name, file), content(dir, name, file)]
+            })
+        });
         Stamp {
             format: super::schema::FORMAT_VERSION,
             castor: env!("CARGO_PKG_VERSION").into(),
-            files: files.fingerprint(on_every_core(|next| files.sum(next, quick_hash))),
-            content: files.fingerprint(on_every_core(|next| files.sum(next, &content))),
+            files: files.fingerprint(quick),
+            content: files.fingerprint(content),
             tree: files.stored(),
         }
     }
@@ -171,10 +177,10 @@ pub fn freshness_beside<T: Send>(
     let prepare = || prepare(root, config, index_dir);
     let next = AtomicUsize::new(0);
     let state = |prepared: &Result<(Stamp, Files), Freshness>| match prepared {
-        Ok((_, files)) => files.sum(&next, quick_hash),
-        Err(_) => 0,
+        Ok((_, files)) => files.sum(&next, |dir, name, file| [quick_hash(dir, name, file)]),
+        Err(_) => [0],
     };
-    let (sum, out) = std::thread::scope(|scope| {
+    let ([sum], out) = std::thread::scope(|scope| {
         let checker = scope.spawn(|| state(prepared.get_or_init(prepare)));
         let side = scope.spawn(|| {
             let out = beside();
@@ -184,14 +190,17 @@ pub fn freshness_beside<T: Send>(
         let sum = checker
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (sum.wrapping_add(part), out)
+        (add(sum, part), out)
     });
     let freshness = match prepared.get_or_init(prepare) {
         Err(early) => *early,
         Ok((stored, files)) => {
             let fresh = files.fingerprint(sum) == stored.files || {
                 let files = Files::new(root, listing(root, config));
-                let content = on_every_core(|next| files.sum(next, content_hash(root, &unknown)));
+                let hash = content_hash(root, &unknown);
+                let [content] = on_every_core(|next| {
+                    files.sum(next, |dir, name, file| [hash(dir, name, file)])
+                });
                 files.fingerprint(content) == stored.content
             };
             if fresh {
@@ -413,9 +422,13 @@ impl Files {
     }
 
     /// Claims chunks of files from `next` until none is left, and adds up
-    /// `hash` over the regular files among them.
-    fn sum(&self, next: &AtomicUsize, hash: impl Fn(&Path, &OsStr, &sys::File) -> u64) -> u64 {
-        let mut sum = 0u64;
+    /// each of `hash`'s hashes over the regular files among them.
+    fn sum<const N: usize>(
+        &self,
+        next: &AtomicUsize,
+        hash: impl Fn(&Path, &OsStr, &sys::File) -> [u64; N],
+    ) -> [u64; N] {
+        let mut sum = [0; N];
         loop {
             let start = next.fetch_add(CHUNK, Ordering::Relaxed);
             let Some(part) = self.each.get(start..(start + CHUNK).min(self.each.len())) else {
@@ -427,7 +440,7 @@ impl Files {
                     &self.dirs[d as usize].names[n as usize],
                 );
                 if let Some(file) = self.opened[d as usize].stat(name) {
-                    sum = sum.wrapping_add(hash(&dir.path, name, &file));
+                    sum = add(sum, hash(&dir.path, name, &file));
                 }
             }
         }
@@ -464,7 +477,7 @@ impl Files {
 /// Runs `work` on every core, plain threads claiming chunks from one
 /// counter (starting a thread pool would cost as much as the split saves),
 /// and adds up what each returns.
-fn on_every_core(work: impl Fn(&AtomicUsize) -> u64 + Sync) -> u64 {
+fn on_every_core<const N: usize>(work: impl Fn(&AtomicUsize) -> [u64; N] + Sync) -> [u64; N] {
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|scope| {
@@ -472,8 +485,13 @@ fn on_every_core(work: impl Fn(&AtomicUsize) -> u64 + Sync) -> u64 {
         helpers
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .fold(work(&next), u64::wrapping_add)
+            .fold(work(&next), add)
     })
+}
+
+/// Sums of hashes added together, each by its own.
+fn add<const N: usize>(a: [u64; N], b: [u64; N]) -> [u64; N] {
+    std::array::from_fn(|n| a[n].wrapping_add(b[n]))
 }
 
 /// Stating a file by its name in an open directory.
@@ -685,7 +703,10 @@ mod tests {
         let kept = unchanged(root, tree.clone()).expect("nothing changed");
         let listed = Files::new(root, listing(root, &config));
         let kept = Files::new(root, kept);
-        let quick = |files: &Files| files.fingerprint(on_every_core(|n| files.sum(n, quick_hash)));
+        let quick = |files: &Files| {
+            let [sum] = on_every_core(|n| files.sum(n, |d, f, s| [quick_hash(d, f, s)]));
+            files.fingerprint(sum)
+        };
         assert_eq!(quick(&kept), quick(&listed));
         assert_eq!(quick(&kept), stamp.files);
 
