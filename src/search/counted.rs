@@ -801,6 +801,22 @@ impl Packed {
         Self::read(&self.words, |r| r.words())
     }
 
+    /// Calls `each(field, length, stem, count)` for each stem of each
+    /// field, in field order, reading the encoding in place: scoring
+    /// passes over every document, and decoding each into vectors took a
+    /// third of it at 100,000 incidents.
+    pub fn each_stem(&self, mut each: impl FnMut(usize, u32, u32, u32)) {
+        Self::read(&self.fields, |r| {
+            for f in 0..r.next()? as usize {
+                let len = r.next()?;
+                for _ in 0..r.next()? {
+                    each(f, len, r.next()?, r.next()?);
+                }
+            }
+            Some(())
+        })
+    }
+
     pub fn set_fields(&mut self, fields: &[Field]) {
         let mut bytes = Vec::new();
         encode_fields(fields, &mut bytes);
@@ -1006,6 +1022,25 @@ mod tests {
         packed.drop_words();
         assert_eq!((packed.fields(), packed.words()), (edited, vec![]));
         assert_eq!(Packed::default().unpack(), Counted::default());
+    }
+
+    #[test]
+    fn each_stem_reads_in_place_what_fields_decode() {
+        let counted = Counted {
+            fields: vec![
+                (vec![(0, 1), (300, 70_000)], 70_001),
+                (vec![], 0),
+                (vec![(5, 3)], 4),
+            ],
+            words: vec![1],
+        };
+        let mut read = Vec::new();
+        Packed::of(&counted).each_stem(|f, len, stem, tf| read.push((f, len, stem, tf)));
+        assert_eq!(
+            read,
+            [(0, 70_001, 0, 1), (0, 70_001, 300, 70_000), (2, 4, 5, 3)]
+        );
+        Packed::default().each_stem(|_, _, _, _| panic!("nothing to read"));
     }
 
     #[test]
