@@ -22,8 +22,9 @@ For each N (default 1,000 and 10,000) it writes the deterministic corpus of
 
 Usage: python3 benches/scale.py [N ...] [--once N ...]
 Sizes after `--once` get one cold build, without `castor check`, `castor
-serve` or Hugo: for 100,000 incidents, where a full run takes hours. One process runs every size and deletes nothing until the
-end: `1000 10000 --once 100000` is the run of BENCHMARKS.md. (Two runs one
+serve` or Hugo: for 100,000 incidents, where a full run takes hours. One
+process runs every size and deletes nothing until the end: `1000 10000
+--once 100000` is the run of BENCHMARKS.md. (Two runs one
 after the other would not do: the first one's cleanup deletes hundreds of
 thousands of files, and ext4 without a journal then skips the freed inodes
 for minutes: right after 231,650 files were deleted, creating files and

@@ -324,6 +324,8 @@ impl Postings {
     }
 }
 
+/// For the tests' postings.
+#[cfg(test)]
 impl FromIterator<(u32, u8)> for Postings {
     fn from_iter<I: IntoIterator<Item = (u32, u8)>>(pairs: I) -> Postings {
         let (docs, scores) = pairs.into_iter().unzip();
@@ -466,7 +468,7 @@ impl Analysis {
         let mut stems: Vec<Stem> = postings
             .into_iter()
             .enumerate()
-            .filter(|(_, docs)| !docs.docs.is_empty())
+            .filter(|(_, docs)| docs.len() > 0)
             .map(|(stem, docs)| (lexicon.name(stem as u32).to_string(), docs))
             .collect();
         stems.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));

@@ -665,10 +665,8 @@ impl Renumber {
         let counted = packed
             .unpack()
             .renamed(|&s| self.stems.0[s as usize], |&w| self.words.0[w as usize]);
-        let (mut fields, mut words) = (Vec::new(), Vec::new());
-        encode_fields(&counted.fields, &mut fields);
-        encode_words(&counted.words, &mut words);
-        (hash, fields.into(), words.into())
+        let Packed { fields, words } = Packed::of(&counted);
+        (hash, fields.into_vec().into(), words.into_vec().into())
     }
 }
 
