@@ -47,8 +47,8 @@ impl BuildArgs {
                     println!(
                         "Built {} pages ({} incidents, {} advice) into {} in {:.2}s: {} files, {}",
                         report.written.pages,
-                        report.incidents,
-                        report.advice,
+                        report.site.incidents.len(),
+                        report.site.advice.len(),
                         diagnostic::display_path(&report.output),
                         report.elapsed.as_secs_f64(),
                         report.written.files(),
@@ -75,6 +75,9 @@ impl BuildArgs {
                 if self.timings {
                     print!("{}", report.timings.table());
                 }
+                // The process ends now, and the system takes its memory
+                // back at once: freeing a large site would only delay that.
+                std::mem::forget(report.site);
                 ExitCode::SUCCESS
             }
             Err(failure) => report_failure(
