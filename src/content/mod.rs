@@ -154,19 +154,44 @@ pub fn load(root: &Path, options: &LoadOptions) -> (Content, Vec<Diagnostic>) {
 }
 
 fn find_files(dir: &Path, display_root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Found> {
+    let listed = list_markdown(dir, display_root);
+    // What each file is, on every core: the walk is one thread's.
+    let classified: Vec<Result<Found, Diagnostic>> = listed
+        .into_par_iter()
+        .map(|listed| listed.and_then(|entry| classify(dir, display_root, entry)))
+        .collect();
+    let mut found = Vec::with_capacity(classified.len());
+    for outcome in classified {
+        match outcome {
+            Ok(f) => {
+                diagnostics.extend(f.slug_problem());
+                found.push(f);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    found
+}
+
+/// Every Markdown file under `dir`, in order, and what could not be read
+/// or may not be: a link out of `dir` is refused, and nothing under it is
+/// read.
+fn list_markdown(dir: &Path, display_root: &Path) -> Vec<Result<walkdir::DirEntry, Diagnostic>> {
     let canonical_root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    let mut found = Vec::new();
+    let display = |path: &Path| display_root.join(path.strip_prefix(dir).unwrap_or(path));
+    let mut listed = Vec::new();
+    // By name: siblings' paths differ only there, and comparing them
+    // whole is a plain byte comparison, where `sort_by_file_name` finds
+    // each name again from the path at every comparison.
     let mut walker = WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().unwrap_or(dir);
-                let display = display_root.join(path.strip_prefix(dir).unwrap_or(path));
                 let message = if e.loop_ancestor().is_some() {
                     "symbolic link loop".to_string()
                 } else {
@@ -176,30 +201,25 @@ fn find_files(dir: &Path, display_root: &Path, diagnostics: &mut Vec<Diagnostic>
                             .map_or_else(|| e.to_string(), |io| io.to_string())
                     )
                 };
-                diagnostics.push(Diagnostic::error(display, Pos::START, message));
+                let path = e.path().unwrap_or(dir);
+                listed.push(Err(Diagnostic::error(display(path), Pos::START, message)));
                 continue;
             }
         };
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .to_path_buf();
-        let display = display_root.join(&rel);
         if entry.path_is_symlink() {
             let inside = entry
                 .path()
                 .canonicalize()
                 .is_ok_and(|target| target.starts_with(&canonical_root));
             if !inside {
-                diagnostics.push(
-                    Diagnostic::error(
-                        &display,
-                        Pos::START,
-                        "symbolic link points outside the content directory",
-                    )
-                    .with_hint("copy the file into the content directory instead of linking to it"),
-                );
+                listed.push(Err(Diagnostic::error(
+                    display(entry.path()),
+                    Pos::START,
+                    "symbolic link points outside the content directory",
+                )
+                .with_hint(
+                    "copy the file into the content directory instead of linking to it",
+                )));
                 if entry.file_type().is_dir() {
                     // Nothing under a refused link is read.
                     walker.skip_current_dir();
@@ -207,54 +227,72 @@ fn find_files(dir: &Path, display_root: &Path, diagnostics: &mut Vec<Diagnostic>
                 continue;
             }
         }
-        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "md") {
-            continue;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "md") {
+            listed.push(Ok(entry));
         }
-        let components: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        let section = match components.first().map(String::as_str) {
-            Some("incidents") if components.len() > 1 => Section::Incidents,
-            Some("advice") if components.len() > 1 => Section::Advice,
-            _ if components.len() == 1 => Section::Pages,
-            _ => {
-                diagnostics.push(
-                    Diagnostic::error(&display, Pos::START, "Markdown file outside `incidents/` and `advice/`")
-                        .with_hint("move it under `incidents/` or `advice/`, or to the top of the content directory for a plain page"),
-                );
-                continue;
-            }
-        };
-        let stem = entry
-            .path()
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        if !slug::is_valid(&stem) {
-            let fixed = slug::slugify(&stem);
-            diagnostics.push(
-                Diagnostic::error(
-                    &display,
-                    Pos::START,
-                    format!("file name `{stem}.md` is not a valid slug"),
-                )
-                .with_hint(if fixed.is_empty() {
-                    "use lowercase letters, digits and hyphens".to_string()
-                } else {
-                    format!("rename it to `{fixed}.md`: lowercase letters, digits and hyphens")
-                }),
+    }
+    listed
+}
+
+/// The section and slug of a Markdown file of `dir`; an error for a file
+/// in no section.
+fn classify(
+    dir: &Path,
+    display_root: &Path,
+    entry: walkdir::DirEntry,
+) -> Result<Found, Diagnostic> {
+    let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+    let display = display_root.join(rel);
+    let mut components = rel.components().map(|c| c.as_os_str());
+    let first = components.next();
+    let nested = components.next().is_some();
+    let section = match first.and_then(|c| c.to_str()) {
+        Some("incidents") if nested => Section::Incidents,
+        Some("advice") if nested => Section::Advice,
+        _ if !nested => Section::Pages,
+        _ => {
+            return Err(
+                Diagnostic::error(&display, Pos::START, "Markdown file outside `incidents/` and `advice/`")
+                    .with_hint("move it under `incidents/` or `advice/`, or to the top of the content directory for a plain page"),
             );
         }
-        found.push(Found {
-            display,
-            path: entry.path().to_path_buf(),
-            section,
-            slug: stem,
-        });
+    };
+    let slug = entry
+        .path()
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    Ok(Found {
+        display,
+        path: entry.into_path(),
+        section,
+        slug,
+    })
+}
+
+impl Found {
+    /// The error of a file name that is no valid slug, with the name that
+    /// would be.
+    fn slug_problem(&self) -> Option<Diagnostic> {
+        let stem = &self.slug;
+        if slug::is_valid(stem) {
+            return None;
+        }
+        let fixed = slug::slugify(stem);
+        Some(
+            Diagnostic::error(
+                &self.display,
+                Pos::START,
+                format!("file name `{stem}.md` is not a valid slug"),
+            )
+            .with_hint(if fixed.is_empty() {
+                "use lowercase letters, digits and hyphens".to_string()
+            } else {
+                format!("rename it to `{fixed}.md`: lowercase letters, digits and hyphens")
+            }),
+        )
     }
-    found
 }
 
 /// Two files of a section with the same slug, or slugs differing only by
