@@ -6,6 +6,7 @@ use crate::helpers::{Fixture, snapshot_dir};
 const ACME: &str = "content/incidents/2021-10-04-acme-bgp.md";
 const ACME_PAGE: &str = "public/incidents/2021-10-04-acme-bgp/index.html";
 const STATS: &str = "public/stats/index.html";
+const EXPORT: &str = "public/incidents.json";
 
 /// The site `site` would have if built from nothing, into another directory.
 fn first_build(site: &Fixture) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
@@ -23,6 +24,9 @@ fn an_edit_of_a_body_renders_its_page_alone_and_any_other_edit_every_page() {
     // A mark in a page no incident's text shows: kept, not rendered again.
     let stats = site.read(STATS);
     site.write(STATS, format!("{stats}<!-- kept -->"));
+    // The export shows fields, no body: kept too.
+    let export = site.read(EXPORT);
+    site.write(EXPORT, format!("{export} "));
 
     let text = site.read(ACME);
     site.write(
@@ -32,8 +36,10 @@ fn an_edit_of_a_body_renders_its_page_alone_and_any_other_edit_every_page() {
     site.castor(&["build"]).success();
     assert!(site.read(ACME_PAGE).contains("Zebrafish"));
     assert!(site.read(STATS).ends_with("<!-- kept -->"));
+    assert!(site.read(EXPORT).ends_with("\n "));
     let mut built = snapshot_dir(&site.path("public"));
     built.insert("stats/index.html".into(), stats.clone().into_bytes());
+    built.insert("incidents.json".into(), export.clone().into_bytes());
     assert!(
         built == first_build(&site),
         "a body's edit differs from a first build"
@@ -42,9 +48,11 @@ fn an_edit_of_a_body_renders_its_page_alone_and_any_other_edit_every_page() {
     // A page gone from the output is written again.
     let term = site.path("public/tags/bgp/index.html");
     std::fs::remove_file(&term).unwrap();
+    std::fs::remove_file(site.path(EXPORT)).unwrap();
     site.write(ACME, format!("{text}\nZebrafish, twice.\n"));
     site.castor(&["build"]).success();
     assert!(term.is_file());
+    assert_eq!(site.read(EXPORT), export);
 
     // A title shows on lists, feeds and other incidents' pages: every page
     // is rendered again, the mark goes.
@@ -52,6 +60,7 @@ fn an_edit_of_a_body_renders_its_page_alone_and_any_other_edit_every_page() {
     site.write(ACME, renamed);
     site.castor(&["build"]).success();
     assert!(!site.read(STATS).contains("<!-- kept -->"));
+    assert!(site.read(EXPORT).contains("Acme pulls"));
     assert!(
         snapshot_dir(&site.path("public")) == first_build(&site),
         "a title's edit differs from a first build"
