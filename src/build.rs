@@ -128,7 +128,7 @@ pub struct Report {
     pub timings: Timings,
     /// What the pages were made from, held to the end of the build rather
     /// than freed once rendered: at 100,000 incidents freeing it takes
-    /// 0.2 s on one core, and the allocator then spends 0.1 s more
+    /// 0.2 s on one core, and the allocator then spends 0.15 s of both cores
     /// tidying up in the write stage. A command that exits next leaves
     /// that to the system.
     pub site: Arc<Site>,
