@@ -49,6 +49,10 @@ pub struct Extra<'a> {
     make: Make<'a>,
     /// Made once when asked for file by file (by `castor serve`).
     made: OnceLock<Result<Vec<OutputFile>, Diagnostic>>,
+    /// One file made from the documents' fields alone, no body: kept as
+    /// the output has it whenever a rebuild keeps the pages that show no
+    /// body.
+    fields_only: bool,
 }
 
 impl<'a> Extra<'a> {
@@ -60,6 +64,19 @@ impl<'a> Extra<'a> {
             path: path.into(),
             make: Box::new(make),
             made: OnceLock::new(),
+            fields_only: false,
+        }
+    }
+
+    /// An extra of one file, at `path`, made from the documents' fields
+    /// alone.
+    pub fn of_fields(
+        path: impl Into<PathBuf>,
+        make: impl Fn(&Site, &Sink) -> Result<(), Diagnostic> + Send + Sync + 'a,
+    ) -> Extra<'a> {
+        Extra {
+            fields_only: true,
+            ..Extra::new(path, make)
         }
     }
 
@@ -357,7 +374,14 @@ impl<'a> Renderer<'a> {
             .with_max_len(1)
             .map(|&job| {
                 if let Job::Extra(n) = job {
-                    return self.shared.extras[n].each(self.site(), keep);
+                    let extra = &self.shared.extras[n];
+                    if extra.fields_only
+                        && let Some((_, unchanged)) = reuse
+                        && unchanged(&extra.path)
+                    {
+                        return Ok(Vec::new());
+                    }
+                    return extra.each(self.site(), keep);
                 }
                 if let (Job::Page(page), Some((reuse, unchanged))) = (job, reuse)
                     && reuse.keeps(page)
