@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use regex::Regex;
 
 pub const INCIDENTS: &str = "incidents/";
@@ -129,7 +130,7 @@ pub const ROOT_MARK: &str = "@@castor-root@@/";
 /// `html` with each [`ROOT_MARK`] replaced by `root`, the way from the
 /// showing page to the site root.
 pub fn resolve<'a>(html: &'a str, root: &str) -> Cow<'a, str> {
-    if html.contains(ROOT_MARK) {
+    if root_marks().find(html.as_bytes()).is_some() {
         let mut out = String::with_capacity(html.len());
         push_resolved(&mut out, html, root);
         Cow::Owned(out)
@@ -141,12 +142,20 @@ pub fn resolve<'a>(html: &'a str, root: &str) -> Cow<'a, str> {
 /// Appends `html` to `out` as [`resolve`] gives it: a list of cards is
 /// made this way without copying each card twice.
 pub fn push_resolved(out: &mut String, html: &str, root: &str) {
-    let mut parts = html.split(ROOT_MARK);
-    out.push_str(parts.next().unwrap_or_default());
-    for part in parts {
+    let mut from = 0;
+    for at in root_marks().find_iter(html.as_bytes()) {
+        out.push_str(&html[from..at]);
         out.push_str(root);
-        out.push_str(part);
+        from = at + ROOT_MARK.len();
     }
+    out.push_str(&html[from..]);
+}
+
+/// Finds [`ROOT_MARK`] with a searcher made once: every page and card is
+/// searched for it, and `str::split` made a new one each time.
+fn root_marks() -> &'static Finder<'static> {
+    static MARK: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(ROOT_MARK));
+    &MARK
 }
 
 /// `html` with every link to a page naming its `index.html`: each relative

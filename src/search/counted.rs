@@ -259,9 +259,13 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
         .iter()
         .map(|text| {
             // Each word once, then its stem: a body repeats its words.
-            let mut tf: FxHashMap<Cow<'a, str>, u32> = FxHashMap::default();
+            // Sized for a new word every ten bytes, more than prose has:
+            // growing the table as it filled took a sixth of the counting.
+            let mut tf: FxHashMap<Cow<'a, str>, u32> =
+                FxHashMap::with_capacity_and_hasher(text.len() / 10, Default::default());
             stem::each_word(text, |word| *tf.entry(word).or_default() += 1);
-            let mut stems: FxHashMap<Arc<str>, u32> = FxHashMap::default();
+            let mut stems: FxHashMap<Arc<str>, u32> =
+                FxHashMap::with_capacity_and_hasher(tf.len(), Default::default());
             let mut len = 0;
             for (word, n) in tf {
                 let stem = stem::shared_stem(&word);

@@ -99,7 +99,23 @@ fn cached(word: &str, stem: impl FnOnce() -> String) -> Arc<str> {
     if let Some(known) = STEMS.with_borrow(|stems| stems.get(word).cloned()) {
         return known;
     }
-    let stem: Arc<str> = stem().into();
+    remember(word, stem())
+}
+
+/// Calls `f` with the stem of `word` from the thread's cache, or else
+/// `stem()`'s, remembered: a known stem is read in place, without counting
+/// a reference to it, for each of the words the index reads.
+fn with_cached<R>(word: &str, stem: impl FnOnce() -> String, f: impl FnOnce(&str) -> R) -> R {
+    STEMS.with(|stems| {
+        if let Some(known) = stems.borrow().get(word) {
+            return f(known);
+        }
+        f(&remember(word, stem()))
+    })
+}
+
+fn remember(word: &str, stem: String) -> Arc<str> {
+    let stem: Arc<str> = stem.into();
     STEMS.with_borrow_mut(|stems| {
         if stems.len() < CACHE_LIMIT {
             stems.insert(word.to_string(), stem.clone());
@@ -158,6 +174,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
         CachedStemmerStream {
             tail: self.inner.token_stream(text),
             stemmer: &mut self.stemmer,
+            stem: String::new(),
         }
     }
 }
@@ -165,6 +182,8 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 struct CachedStemmerStream<'a, T> {
     tail: T,
     stemmer: &'a mut TextAnalyzer,
+    /// The last stem, swapped into the token: the cache's copy stays put.
+    stem: String,
 }
 
 impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
@@ -174,13 +193,20 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
                 return false;
             }
             let token = self.tail.token_mut();
-            let stem = cached(&token.text, || stem_with(self.stemmer, &token.text));
-            if stem.is_empty() {
-                continue;
+            let stemmer = &mut *self.stemmer;
+            let kept = with_cached(
+                &token.text,
+                || stem_with(stemmer, &token.text),
+                |stem| {
+                    self.stem.clear();
+                    self.stem.push_str(stem);
+                    !stem.is_empty()
+                },
+            );
+            if kept {
+                std::mem::swap(&mut token.text, &mut self.stem);
+                return true;
             }
-            token.text.clear();
-            token.text.push_str(&stem);
-            return true;
         }
     }
 
