@@ -266,6 +266,7 @@ fn count<'a>(fields: &'a [Cow<'_, str>]) -> Fresh<'a> {
             stem::each_word(text, |word| *tf.entry(word).or_default() += 1);
             let mut stems: FxHashMap<Arc<str>, u32> =
                 FxHashMap::with_capacity_and_hasher(tf.len(), Default::default());
+            words.reserve(tf.len());
             let mut len = 0;
             for (word, n) in tf {
                 let stem = stem::shared_stem(&word);
