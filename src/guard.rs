@@ -391,6 +391,15 @@ pub fn write_msgpack_atomically(path: &Path, value: &impl serde::Serialize) -> a
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Reads a file [`write_msgpack_atomically`] wrote: `None` when it is
+/// missing or does not decode. Read whole, then decoded from memory:
+/// decoding from a reader read each string with a `read_to_end` of its own,
+/// about a tenth of the time spent reading the parse cache at 100,000
+/// incidents.
+pub fn read_msgpack<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    rmp_serde::from_slice(&fs::read(path).ok()?).ok()
+}
+
 /// Writes a new file; an existing one is never overwritten, even one that
 /// appears between a check and the write. A write that fails half-way
 /// removes the file, so nothing half-written is left.

@@ -15,7 +15,6 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::Metadata;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -306,10 +305,7 @@ impl Entries {
     fn read(dir: &Path, writable: bool) -> Option<Entries> {
         let shards: Vec<Option<Shard<String, Kept>>> = (0..SHARDS)
             .into_par_iter()
-            .map(|n| {
-                let file = std::fs::File::open(shard_path(dir, n)).ok()?;
-                rmp_serde::from_read(BufReader::new(file)).ok()
-            })
+            .map(|n| crate::guard::read_msgpack(&shard_path(dir, n)))
             .collect();
         let mut shards = shards.into_iter().flatten().peekable();
         let first = shards.peek()?;

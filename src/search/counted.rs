@@ -14,7 +14,6 @@
 //! At 10,000 incidents, counting took half of the browser index's time.
 
 use std::borrow::Cow;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -494,8 +493,7 @@ impl Stored {
     pub fn read(dir: &Path) -> Stored {
         let key = crate::content::binary_fingerprint();
         let read = |path: PathBuf| -> Option<(Names, Lexicon, Lexicon)> {
-            let file = std::fs::File::open(path).ok()?;
-            let names: Names = rmp_serde::from_read(BufReader::new(file)).ok()?;
+            let names: Names = crate::guard::read_msgpack(&path)?;
             let (stems, words) = (Lexicon::of(&names.stems)?, Lexicon::of(&names.words)?);
             (names.key == key && names.generation != 0).then_some((names, stems, words))
         };
@@ -505,8 +503,7 @@ impl Stored {
                 (0..SHARDS)
                     .into_par_iter()
                     .map(|n| {
-                        let file = std::fs::File::open(shard_path(dir, n)).ok()?;
-                        let shard: Shard = rmp_serde::from_read(BufReader::new(file)).ok()?;
+                        let shard: Shard = crate::guard::read_msgpack(&shard_path(dir, n))?;
                         (shard.key == key).then_some(shard)
                     })
                     .collect::<Vec<_>>()
@@ -1103,10 +1100,7 @@ mod tests {
             to_store.write(&counts, dir.path()).unwrap();
             counts
         };
-        let names = || -> Names {
-            let file = std::fs::File::open(dir.path().join(NAMES)).unwrap();
-            rmp_serde::from_read(BufReader::new(file)).unwrap()
-        };
+        let names = || -> Names { crate::guard::read_msgpack(&dir.path().join(NAMES)).unwrap() };
         let first = docs([
             "Outage of the primary region",
             "certificate expired in rotation",
