@@ -96,16 +96,13 @@ pub fn shared_stem(word: &str) -> Arc<str> {
 /// The stem of `word` from the thread's cache, or else `stem()`'s,
 /// remembered.
 fn cached(word: &str, stem: impl FnOnce() -> String) -> Arc<str> {
-    if let Some(known) = STEMS.with_borrow(|stems| stems.get(word).cloned()) {
-        return known;
-    }
-    remember(word, stem())
+    with_cached(word, stem, Arc::clone)
 }
 
 /// Calls `f` with the stem of `word` from the thread's cache, or else
-/// `stem()`'s, remembered: a known stem is read in place, without counting
-/// a reference to it, for each of the words the index reads.
-fn with_cached<R>(word: &str, stem: impl FnOnce() -> String, f: impl FnOnce(&str) -> R) -> R {
+/// `stem()`'s, remembered: the index reads a known stem in place, without
+/// counting a reference to it, for each of its words.
+fn with_cached<R>(word: &str, stem: impl FnOnce() -> String, f: impl FnOnce(&Arc<str>) -> R) -> R {
     STEMS.with(|stems| {
         if let Some(known) = stems.borrow().get(word) {
             return f(known);
