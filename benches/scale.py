@@ -45,6 +45,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import namedtuple
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,8 +66,13 @@ QUERIES = [
 ]
 
 
+# A finished command: wall seconds, the process's peak RSS in MiB, its
+# stdout, and its CPU seconds in user space and in the kernel.
+Run = namedtuple("Run", "wall rss out user system")
+
+
 def run_rss(cmd, cwd, env=None):
-    """Runs `cmd`; returns (wall seconds, the process's peak RSS in MiB, stdout)."""
+    """Runs `cmd` and measures it: a `Run`."""
     with tempfile.TemporaryFile(mode="w+") as out:
         start = time.perf_counter()
         proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=out,
@@ -79,7 +85,7 @@ def run_rss(cmd, cwd, env=None):
         text = out.read()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(map(str, cmd))} failed:\n{text}")
-    return wall, usage.ru_maxrss / 1024, text
+    return Run(wall, usage.ru_maxrss / 1024, text, usage.ru_utime, usage.ru_stime)
 
 
 def stages(out):
@@ -142,20 +148,22 @@ def bench_castor(corpus, report):
     colds = []
     for k in range(COLD_RUNS):
         root = corpus if k == 0 else fresh_root(corpus, f"cold-{k}")
-        wall, rss, out = run_rss([CASTOR, "build", "--timings", "--verbose"], root)
-        colds.append((wall, rss, out))
-    wall, _, out = sorted(colds, key=lambda c: c[0])[len(colds) // 2]
-    report["castor cold"] = {"wall": wall, "rss": max(c[1] for c in colds),
-                             "walls": [c[0] for c in colds], "stages": stages(out),
-                             "files": re.search(r"(\d+) files: (\d+) written", out).groups()}
+        colds.append(run_rss([CASTOR, "build", "--timings", "--verbose"], root))
+    mid = sorted(colds, key=lambda c: c.wall)[len(colds) // 2]
+    # Its CPU, user and kernel apart: the kernel's part grows faster than
+    # the corpus where written bytes land in memory the system had not used.
+    report["castor cold"] = {"wall": mid.wall, "rss": max(c.rss for c in colds),
+                             "walls": [c.wall for c in colds], "stages": stages(mid.out),
+                             "user": mid.user, "system": mid.system,
+                             "files": re.search(r"(\d+) files: (\d+) written", mid.out).groups()}
     # No parse cache is read by `check`, so every run is cold.
-    checks = [run_rss([CASTOR, "check"], corpus)[0] for _ in range(COLD_RUNS if not ONCE else 0)]
+    checks = [run_rss([CASTOR, "check"], corpus).wall for _ in range(COLD_RUNS if not ONCE else 0)]
     if checks:
         report["castor check"] = {"wall": median(checks), "walls": checks}
     walls, rsss, stage_runs, written = [], [], [], []
     for k in range(RUNS):
         edit(corpus, k)
-        wall, rss, out = run_rss([CASTOR, "build", "--timings", "--verbose"], corpus)
+        wall, rss, out, _, _ = run_rss([CASTOR, "build", "--timings", "--verbose"], corpus)
         walls.append(wall)
         rsss.append(rss)
         stage_runs.append(stages(out))
@@ -191,16 +199,16 @@ def bench_hugo(corpus, report):
         turn = k % len(builders)
         for name, hugo_run in builders[turn:] + builders[:turn]:
             if hugo_run is None:
-                wall, peak, _ = run_rss([CASTOR, "build", "--quiet"], fresh_root(corpus, f"versus-{k}"))
+                wall, peak = run_rss([CASTOR, "build", "--quiet"], fresh_root(corpus, f"versus-{k}"))[:2]
             else:
                 n, env = hugo_run
-                wall, peak, _ = run_rss(hugo_args(n, k), site, env)
+                wall, peak = run_rss(hugo_args(n, k), site, env)[:2]
             colds[name].append(wall)
             rss[name] = max(rss[name], peak)
     report["castor cold, alternated"] = {"wall": median(colds["castor"]), "walls": colds["castor"]}
     for n, (name, env) in enumerate(variants):
         edit(corpus, 100 + n)
-        warm, peak, _ = run_rss(hugo_args(n, 0), site, env)
+        warm, peak = run_rss(hugo_args(n, 0), site, env)[:2]
         report[name] = {"cold": median(colds[name]), "colds": colds[name], "edit": warm,
                         "rss": max(rss[name], peak)}
 
@@ -312,7 +320,8 @@ def show(n, r):
     c, e = r["castor cold"], r["castor edit"]
     print(f"castor build, cold:            {c['wall']:.2f} s (median of {COLD_RUNS}: "
           f"{', '.join(f'{w:.2f}' for w in c['walls'])}), peak RSS {c['rss']:.0f} MiB, "
-          f"files written {c['files'][1]} of {c['files'][0]}")
+          f"files written {c['files'][1]} of {c['files'][0]}; the median build's CPU: "
+          f"{c['user']:.2f} s user, {c['system']:.2f} s system")
     print(f"castor build after one edit:   {e['wall']:.2f} s (median of {RUNS}: "
           f"{', '.join(f'{w:.2f}' for w in e['walls'])}), peak RSS {e['rss']:.0f} MiB, "
           f"files written {e['files'][1]} of {e['files'][0]}")
@@ -392,6 +401,9 @@ def main():
         for key in ("castor cold", "castor edit"):
             print(f"{key}: {rb[key]['wall'] / ra[key]['wall']:.1f}x the time, "
                   f"{rb[key]['rss'] / ra[key]['rss']:.1f}x the peak memory")
+        ca, cb = ra["castor cold"], rb["castor cold"]
+        print(f"castor cold CPU: user {cb['user'] / ca['user']:.1f}x, "
+              f"system {cb['system'] / ca['system']:.1f}x")
         for stage in ra["castor edit"]["stages"]:
             sa, sb = ra["castor edit"]["stages"][stage], rb["castor edit"]["stages"][stage]
             if sa > 0.005:
