@@ -7,7 +7,7 @@ For each N (default 1,000 and 10,000) it writes the deterministic corpus of
 - `castor build` cold (no output directory, no search index, each time in a
   new directory) and after editing one incident (the everyday rebuild):
   wall time, peak RSS, and the stages printed by `--timings`, the median of
-  several runs;
+  several runs, and the CPU of the median cold build, user and kernel apart;
 - `castor check`, which reads, links and renders every page in memory but
   writes nothing and indexes nothing: the part of a cold build that no
   output choice can remove;
