@@ -163,11 +163,11 @@ def bench_castor(corpus, report):
     walls, rsss, stage_runs, written = [], [], [], []
     for k in range(RUNS):
         edit(corpus, k)
-        wall, rss, out, _, _ = run_rss([CASTOR, "build", "--timings", "--verbose"], corpus)
-        walls.append(wall)
-        rsss.append(rss)
-        stage_runs.append(stages(out))
-        written.append(re.search(r"(\d+) files: (\d+) written", out).groups())
+        run = run_rss([CASTOR, "build", "--timings", "--verbose"], corpus)
+        walls.append(run.wall)
+        rsss.append(run.rss)
+        stage_runs.append(stages(run.out))
+        written.append(re.search(r"(\d+) files: (\d+) written", run.out).groups())
     report["castor edit"] = {
         "wall": median(walls), "rss": max(rsss), "walls": walls,
         "stages": {s: median([r[s] for r in stage_runs]) for s in stage_runs[0]},
@@ -199,18 +199,18 @@ def bench_hugo(corpus, report):
         turn = k % len(builders)
         for name, hugo_run in builders[turn:] + builders[:turn]:
             if hugo_run is None:
-                wall, peak = run_rss([CASTOR, "build", "--quiet"], fresh_root(corpus, f"versus-{k}"))[:2]
+                run = run_rss([CASTOR, "build", "--quiet"], fresh_root(corpus, f"versus-{k}"))
             else:
                 n, env = hugo_run
-                wall, peak = run_rss(hugo_args(n, k), site, env)[:2]
-            colds[name].append(wall)
-            rss[name] = max(rss[name], peak)
+                run = run_rss(hugo_args(n, k), site, env)
+            colds[name].append(run.wall)
+            rss[name] = max(rss[name], run.rss)
     report["castor cold, alternated"] = {"wall": median(colds["castor"]), "walls": colds["castor"]}
     for n, (name, env) in enumerate(variants):
         edit(corpus, 100 + n)
-        warm, peak = run_rss(hugo_args(n, 0), site, env)[:2]
-        report[name] = {"cold": median(colds[name]), "colds": colds[name], "edit": warm,
-                        "rss": max(rss[name], peak)}
+        warm = run_rss(hugo_args(n, 0), site, env)
+        report[name] = {"cold": median(colds[name]), "colds": colds[name], "edit": warm.wall,
+                        "rss": max(rss[name], warm.rss)}
 
 
 def bench_search(corpus, report):
